@@ -1,0 +1,163 @@
+//! Ingest: wire formats in, [`Message`]s out.
+//!
+//! Each channel has its own decoder module; this module ties them together:
+//! the [`Format`] a caller names (or [`detect`] guesses), the split of
+//! container files (mbox, hex lines, JSON lines) into [`Payload`]s, and the
+//! stateful [`Decoder`] that turns payloads into messages (stateful because
+//! concatenated SMS arrive as several payloads).
+
+pub mod detect;
+pub mod email;
+pub mod mbox;
+pub mod mms;
+pub mod record;
+pub mod sms;
+pub mod urls;
+
+use std::borrow::Cow;
+
+use serde::Serialize;
+
+use crate::message::{Channel, Message, ProblemKind};
+
+pub use detect::detect;
+
+/// The protocol details of a decoded message, for `floodwall inspect` and for
+/// rules that look at protocol fields.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Protocol {
+    #[default]
+    None,
+    Email(email::MimeDetails),
+    Sms(sms::SmsDetails),
+    Mms(mms::MmsDetails),
+}
+
+/// An input format, as named on the command line (`--format`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// Guess from the bytes (see [`detect`]).
+    Auto,
+    /// One RFC 5322 message.
+    Eml,
+    /// An mbox file of RFC 5322 messages.
+    Mbox,
+    /// SMPP PDUs: binary (back to back) or hex, one per line.
+    Smpp,
+    /// 3GPP TS 23.040 TPDUs as hex, one per line (with or without SMSC address).
+    Tpdu,
+    /// One binary OMA MMS encapsulation PDU.
+    Mms,
+    /// JSON lines of SMS records (`{"from", "to", "text"}`; see [`record`]).
+    Jsonl,
+}
+
+/// One message's worth of wire bytes, split out of an input file.
+#[derive(Clone, Debug)]
+pub enum Payload<'a> {
+    Email(&'a [u8]),
+    Smpp(Cow<'a, [u8]>),
+    Tpdu(Cow<'a, [u8]>),
+    Mms(&'a [u8]),
+    Record(record::SmsRecord),
+}
+
+/// Errors splitting an input file into payloads.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("line {line}: invalid hex: {reason}")]
+    BadHex { line: usize, reason: &'static str },
+    #[error("line {line}: invalid SMS record: {reason}")]
+    BadRecord { line: usize, reason: String },
+    #[error("could not recognise the input format (try --format)")]
+    UnknownFormat,
+    #[error("byte {offset}: {reason}")]
+    BadFraming { offset: usize, reason: String },
+}
+
+/// Limits and per-source choices for decoding.
+#[derive(Clone, Debug)]
+pub struct IngestConfig {
+    /// Messages longer than this are scanned up to it and marked `FW_OVERSIZE`.
+    pub max_message_bytes: usize,
+    pub email: email::EmailLimits,
+    pub sms: sms::SmsConfig,
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        IngestConfig {
+            max_message_bytes: 10 * 1024 * 1024,
+            email: email::EmailLimits::default(),
+            sms: sms::SmsConfig::default(),
+        }
+    }
+}
+
+/// Splits an input file into payloads. `Format::Auto` detects first.
+pub fn split(format: Format, bytes: &[u8]) -> Result<Vec<Payload<'_>>, IngestError> {
+    let format = if format == Format::Auto {
+        detect(bytes).ok_or(IngestError::UnknownFormat)?
+    } else {
+        format
+    };
+    match format {
+        Format::Auto => Err(IngestError::UnknownFormat),
+        Format::Eml => Ok(vec![Payload::Email(bytes)]),
+        Format::Mbox => Ok(mbox::split(bytes).map(Payload::Email).collect()),
+        Format::Mms => Ok(vec![Payload::Mms(bytes)]),
+        Format::Smpp => detect::split_smpp(bytes),
+        Format::Tpdu => Ok(detect::hex_lines(bytes)?
+            .into_iter()
+            .map(|b| Payload::Tpdu(Cow::Owned(b)))
+            .collect()),
+        Format::Jsonl => Ok(record::parse_lines(bytes)?
+            .into_iter()
+            .map(Payload::Record)
+            .collect()),
+    }
+}
+
+/// Turns payloads into messages. Holds the concatenated-SMS reassembly state,
+/// so one decoder serves one stream of traffic.
+pub struct Decoder {
+    config: IngestConfig,
+    sms: sms::SmsIngest,
+}
+
+impl Decoder {
+    pub fn new(config: IngestConfig) -> Decoder {
+        let sms = sms::SmsIngest::new(config.sms.clone());
+        Decoder { config, sms }
+    }
+
+    pub fn config(&self) -> &IngestConfig {
+        &self.config
+    }
+
+    /// Decodes one payload. A single payload gives zero messages (an SMS
+    /// segment still waiting for its siblings, a protocol PDU such as
+    /// `enquire_link`), one, or several (segments evicted by the reassembler).
+    /// Undecodable input still gives a message, marked with a problem.
+    pub fn decode<'a>(&mut self, payload: Payload<'a>, now_ms: u64, out: &mut Vec<Message<'a>>) {
+        match payload {
+            Payload::Email(bytes) => out.push(email::parse(bytes, &self.config)),
+            Payload::Mms(bytes) => out.push(mms::decode(bytes).unwrap_or_else(|err| {
+                let mut msg = Message::new(Channel::Mms, Cow::Borrowed(bytes), Protocol::None);
+                msg.problem(ProblemKind::Unparseable, err.offset(), err.to_string());
+                msg
+            })),
+            Payload::Smpp(pdu) => self.sms.push_smpp(&pdu, now_ms, out),
+            Payload::Tpdu(tpdu) => self.sms.push_tpdu(&tpdu, now_ms, out),
+            Payload::Record(record) => out.push(record.into_message()),
+        }
+    }
+
+    /// Ends the stream: concatenated SMS still incomplete are emitted, each
+    /// marked `FW_SMS_INCOMPLETE`, so nothing accepted is lost.
+    pub fn finish(&mut self, out: &mut Vec<Message<'static>>) {
+        self.sms.flush(out);
+    }
+}

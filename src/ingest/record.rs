@@ -1,0 +1,121 @@
+//! JSON-lines SMS records: the simplest way to feed text messages from a
+//! log or another system, one JSON object per line:
+//!
+//! ```json
+//! {"from": "+447700900123", "to": "+447700900456", "text": "Your parcel is waiting"}
+//! ```
+//!
+//! `from` and `to` are optional; `to` may be a list; `channel` may be
+//! `"sms"` (default) or `"mms"`; `subject` is optional.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+
+use super::{urls, IngestError, Protocol};
+use crate::message::{Address, Channel, Message, TextPart};
+
+/// One SMS (or MMS text) record.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmsRecord {
+    #[serde(default)]
+    pub from: Option<String>,
+    #[serde(default)]
+    pub to: Recipients,
+    pub text: String,
+    #[serde(default)]
+    pub subject: Option<String>,
+    #[serde(default)]
+    pub channel: Option<String>,
+}
+
+/// One recipient or several.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(untagged)]
+pub enum Recipients {
+    #[default]
+    None,
+    One(String),
+    Many(Vec<String>),
+}
+
+impl SmsRecord {
+    pub fn into_message(self) -> Message<'static> {
+        let channel = match self.channel.as_deref().and_then(Channel::parse) {
+            Some(Channel::Mms) => Channel::Mms,
+            _ => Channel::Sms,
+        };
+        let mut msg = Message::new(
+            channel,
+            Cow::Owned(self.text.clone().into_bytes()),
+            Protocol::None,
+        );
+        msg.envelope.sender = self.from.map(Address::new);
+        msg.envelope.recipients = match self.to {
+            Recipients::None => Vec::new(),
+            Recipients::One(to) => vec![Address::new(to)],
+            Recipients::Many(to) => to.into_iter().map(Address::new).collect(),
+        };
+        msg.subject = self.subject;
+        urls::extract(&self.text, &mut msg.urls);
+        msg.text_parts.push(TextPart {
+            content_type: "text/plain".into(),
+            text: self.text,
+        });
+        msg
+    }
+}
+
+/// Parses JSON lines; blank lines and lines starting with `#` are skipped.
+pub fn parse_lines(bytes: &[u8]) -> Result<Vec<SmsRecord>, IngestError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| IngestError::BadRecord {
+        line: line_of(bytes, e.valid_up_to()),
+        reason: e.to_string(),
+    })?;
+    let mut records = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let record = serde_json::from_str(line).map_err(|e| IngestError::BadRecord {
+            line: i + 1,
+            reason: e.to_string(),
+        })?;
+        records.push(record);
+    }
+    Ok(records)
+}
+
+fn line_of(bytes: &[u8], offset: usize) -> usize {
+    bytes[..offset].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_records_with_one_or_many_recipients() {
+        let input = b"{\"from\":\"+441\",\"to\":\"+442\",\"text\":\"hi bit.ly/x\"}\n\n{\"to\":[\"1\",\"2\"],\"text\":\"yo\"}\n";
+        let records = parse_lines(input).unwrap();
+        assert_eq!(records.len(), 2);
+        let msg = records[0].clone().into_message();
+        assert_eq!(msg.envelope.sender.unwrap().value, "+441");
+        assert_eq!(msg.urls, vec!["bit.ly/x"]);
+        assert_eq!(
+            records[1].clone().into_message().envelope.recipients.len(),
+            2
+        );
+    }
+
+    #[test]
+    fn reports_the_line_of_a_bad_record() {
+        let err = parse_lines(b"{\"text\":\"ok\"}\n{\"txt\":1}\n").unwrap_err();
+        assert!(
+            matches!(err, IngestError::BadRecord { line: 2, .. }),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,263 @@
+//! The message model every channel decodes into.
+//!
+//! Email, SMS and MMS arrive in very different wire formats, but every rule
+//! and stage reads the same [`Message`]: a channel, an envelope, headers,
+//! decoded text parts (always valid UTF-8), URLs, attachment metadata and the
+//! raw bytes. Decoders record what they could not decode as [`Problem`]s
+//! instead of failing, so a malformed message still gets a verdict.
+
+use std::borrow::Cow;
+use std::net::IpAddr;
+
+use serde::Serialize;
+
+use crate::ingest::Protocol;
+
+/// The traffic channel a message arrived on. Rules name the channels they apply to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Channel {
+    Email,
+    Sms,
+    Mms,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 3] = [Channel::Email, Channel::Sms, Channel::Mms];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Sms => "sms",
+            Channel::Mms => "mms",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Channel> {
+        Channel::ALL
+            .into_iter()
+            .find(|c| c.as_str().eq_ignore_ascii_case(name))
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl std::fmt::Display for Channel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A sender or recipient: an email address, an MSISDN or an alphanumeric
+/// sender id. SMS addresses keep their type of number and numbering plan
+/// (SMPP `*_addr_ton`/`*_addr_npi`, 3GPP TS 23.040 §9.1.2.5), which sender
+/// rules and spoofing checks need.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Address {
+    pub value: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ton: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub npi: Option<u8>,
+}
+
+impl Address {
+    pub fn new(value: impl Into<String>) -> Address {
+        Address {
+            value: value.into(),
+            ton: None,
+            npi: None,
+        }
+    }
+
+    pub fn with_type(value: impl Into<String>, ton: u8, npi: u8) -> Address {
+        Address {
+            value: value.into(),
+            ton: Some(ton),
+            npi: Some(npi),
+        }
+    }
+}
+
+/// Who sent the message to whom, as the transport saw it. For email this is
+/// the RFC 5321 envelope supplied by the caller (the MTA knows it; the message
+/// bytes do not); for SMS and MMS the decoders fill it from the PDU.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Envelope {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sender: Option<Address>,
+    pub recipients: Vec<Address>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_addr: Option<IpAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub helo: Option<String>,
+}
+
+/// A header field with its value decoded to UTF-8 (RFC 2047 words resolved).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Header {
+    pub name: String,
+    pub value: String,
+}
+
+/// A decoded text part. HTML parts are reduced to text for body rules; the
+/// markup itself stays reachable through the raw bytes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TextPart {
+    pub content_type: String,
+    pub text: String,
+}
+
+/// A non-text part: only its metadata is scanned.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Attachment {
+    pub content_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filename: Option<String>,
+    pub size: usize,
+}
+
+/// What kind of decode problem a [`Problem`] is. Each kind maps to a symbol
+/// (see [`ProblemKind::symbol`]) so that a malformed message is scored, not dropped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// The bytes could not be parsed as the format at all.
+    Unparseable,
+    /// Header section malformed (no separator, bad folding, invalid bytes).
+    MalformedHeader,
+    /// MIME structure broken: missing boundary, truncated part, bad encoding.
+    MalformedMime,
+    /// A charset was unknown or its bytes invalid; text decoded lossily.
+    BadCharset,
+    /// The message was larger than the configured limit and scanned up to it.
+    Oversize,
+    /// The payload ended before its own length fields said it would.
+    Truncated,
+    /// An SMS/MMS protocol field violated its specification.
+    ProtocolViolation,
+    /// A concatenated SMS whose segments did not all arrive.
+    IncompleteConcatenation,
+    /// A configured limit (parts, depth, headers) cut decoding short.
+    LimitExceeded,
+}
+
+impl ProblemKind {
+    /// The symbol this problem raises in a verdict.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            ProblemKind::Unparseable => "FW_UNPARSEABLE",
+            ProblemKind::MalformedHeader => "FW_MALFORMED_HEADER",
+            ProblemKind::MalformedMime => "FW_MALFORMED_MIME",
+            ProblemKind::BadCharset => "FW_BAD_CHARSET",
+            ProblemKind::Oversize => "FW_OVERSIZE",
+            ProblemKind::Truncated => "FW_TRUNCATED",
+            ProblemKind::ProtocolViolation => "FW_PROTOCOL_VIOLATION",
+            ProblemKind::IncompleteConcatenation => "FW_SMS_INCOMPLETE",
+            ProblemKind::LimitExceeded => "FW_LIMIT_EXCEEDED",
+        }
+    }
+}
+
+/// A decode problem: what and where.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub kind: ProblemKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<usize>,
+    pub detail: String,
+}
+
+impl Problem {
+    pub fn new(kind: ProblemKind, offset: Option<usize>, detail: impl Into<String>) -> Problem {
+        Problem {
+            kind,
+            offset,
+            detail: detail.into(),
+        }
+    }
+}
+
+/// One message, decoded from any channel.
+///
+/// `raw` borrows the input where the caller's buffer outlives the message
+/// (email, single SMS PDUs) and owns it where decoding had to assemble it
+/// (reassembled concatenated SMS).
+#[derive(Clone, Debug, Serialize)]
+pub struct Message<'a> {
+    pub channel: Channel,
+    pub envelope: Envelope,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<Header>,
+    pub text_parts: Vec<TextPart>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub urls: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+    /// The wire bytes of the whole message (up to the size limit).
+    #[serde(skip)]
+    pub raw: Cow<'a, [u8]>,
+    /// Offset in `raw` where the body starts (after the email header section;
+    /// 0 where the format has no such split). `rawbody` rules scan from here.
+    #[serde(skip)]
+    pub body_offset: usize,
+    /// Delivery receipts and other protocol notifications: recognised, never
+    /// content-scored.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub is_notification: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<Problem>,
+    /// The protocol details an operator debugs with (MIME structure, SMPP
+    /// command and TLVs, MMS headers).
+    pub protocol: Protocol,
+}
+
+impl<'a> Message<'a> {
+    /// An empty message of a channel; decoders fill it in.
+    pub fn new(channel: Channel, raw: Cow<'a, [u8]>, protocol: Protocol) -> Message<'a> {
+        Message {
+            channel,
+            envelope: Envelope::default(),
+            subject: None,
+            headers: Vec::new(),
+            text_parts: Vec::new(),
+            urls: Vec::new(),
+            attachments: Vec::new(),
+            raw,
+            body_offset: 0,
+            is_notification: false,
+            problems: Vec::new(),
+            protocol,
+        }
+    }
+
+    /// The raw body bytes (after the header section, where there is one).
+    pub fn raw_body(&self) -> &[u8] {
+        self.raw.get(self.body_offset..).unwrap_or(&[])
+    }
+
+    /// Every value of the header `name` (case-insensitive), in order.
+    pub fn header_values<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s str> + 's {
+        self.headers
+            .iter()
+            .filter(move |h| h.name.eq_ignore_ascii_case(name))
+            .map(|h| h.value.as_str())
+    }
+
+    /// Records a decode problem.
+    pub fn problem(&mut self, kind: ProblemKind, offset: Option<usize>, detail: impl Into<String>) {
+        self.problems.push(Problem::new(kind, offset, detail));
+    }
+
+    /// Detaches the message from the input buffer.
+    pub fn into_owned(self) -> Message<'static> {
+        Message {
+            raw: Cow::Owned(self.raw.into_owned()),
+            ..self
+        }
+    }
+}
