@@ -1,0 +1,305 @@
+//! The engine: rules compiled once, then shared by every scanning thread.
+//!
+//! An [`Engine`] is immutable and `Send + Sync`; each thread owns a
+//! [`Scratch`] (Hyperscan scratch, buffers, evidence) made by
+//! [`Engine::scratch`]. Reloading rules means building a new engine and
+//! swapping it in: a rule set that fails to build leaves the old one serving.
+
+use std::path::Path;
+use std::time::Instant;
+
+use crate::ingest::{Decoder, IngestConfig};
+use crate::message::Message;
+use crate::policy::{self, SymbolHit, Verdict};
+use crate::rules::meta::Expr;
+use crate::rules::{RuleError, RuleErrors, RuleSet, Thresholds};
+use crate::stage::protocol::ProtocolStage;
+use crate::stage::signature::{RulePlan, SignatureStage};
+use crate::stage::{Evidence, Stage, StageScratch};
+use crate::symbols::{SymbolDef, SymbolId, SymbolTable};
+
+type StageFactory = Box<dyn FnOnce(&mut SymbolTable) -> Box<dyn Stage>>;
+
+/// Builds an [`Engine`] from a rule set, ingest limits and extra stages.
+pub struct EngineBuilder {
+    rules: RuleSet,
+    ingest: IngestConfig,
+    extra_stages: Vec<StageFactory>,
+}
+
+impl EngineBuilder {
+    pub fn new(rules: RuleSet) -> EngineBuilder {
+        EngineBuilder {
+            rules,
+            ingest: IngestConfig::default(),
+            extra_stages: Vec::new(),
+        }
+    }
+
+    /// Decoding limits and per-source SMS choices.
+    pub fn ingest(mut self, config: IngestConfig) -> EngineBuilder {
+        self.ingest = config;
+        self
+    }
+
+    /// Adds a stage after the built-in ones. The factory registers the
+    /// symbols the stage raises.
+    pub fn stage(
+        mut self,
+        factory: impl FnOnce(&mut SymbolTable) -> Box<dyn Stage> + 'static,
+    ) -> EngineBuilder {
+        self.extra_stages.push(Box::new(factory));
+        self
+    }
+
+    /// Compiles everything. All rule errors are reported together.
+    pub fn build(self) -> Result<Engine, RuleErrors> {
+        let EngineBuilder {
+            rules,
+            mut ingest,
+            extra_stages,
+        } = self;
+        let mut symbols = SymbolTable::default();
+        for rule in &rules.rules {
+            symbols.register(SymbolDef {
+                name: rule.id.clone(),
+                score: rule.score,
+                description: rule.description.clone(),
+            });
+        }
+        for meta in &rules.metas {
+            symbols.register(SymbolDef {
+                name: meta.id.clone(),
+                score: meta.score,
+                description: meta.description.clone(),
+            });
+        }
+        let signature = SignatureStage::build(&rules, &symbols)?;
+        let plans = signature.plans().to_vec();
+        let mut stages: Vec<Box<dyn Stage>> = vec![
+            Box::new(signature),
+            Box::new(ProtocolStage::new(&mut symbols)),
+        ];
+        for factory in extra_stages {
+            stages.push(factory(&mut symbols));
+        }
+        for (name, score) in &rules.policy.score_overrides {
+            if let Some(id) = symbols.lookup(name) {
+                symbols.set_score(id, *score);
+            }
+        }
+        let metas = order_metas(&rules, &symbols)?;
+        let hidden = symbols
+            .iter()
+            .map(|(_, d)| crate::rules::is_hidden(&d.name))
+            .collect();
+        if let Some(max) = rules.policy.max_message_bytes {
+            ingest.max_message_bytes = max;
+        }
+        Ok(Engine {
+            symbols,
+            stages,
+            metas,
+            hidden,
+            thresholds: rules.policy.thresholds.clone(),
+            ingest,
+            plans,
+        })
+    }
+}
+
+/// Meta rules resolved to symbol ids, ordered so that a meta is evaluated
+/// after every meta it refers to (the loader has refused cycles).
+fn order_metas(
+    rules: &RuleSet,
+    symbols: &SymbolTable,
+) -> Result<Vec<(SymbolId, Expr<SymbolId>)>, RuleErrors> {
+    let mut resolved = Vec::new();
+    for meta in &rules.metas {
+        let expr = meta.expr.try_map(&mut |leaf: &String| {
+            symbols.lookup(leaf).ok_or_else(|| {
+                RuleError::new(
+                    &meta.origin.file,
+                    meta.origin.line,
+                    Some(&meta.id),
+                    format!("unknown rule '{leaf}' in expr"),
+                )
+            })
+        })?;
+        resolved.push((
+            symbols
+                .lookup(&meta.id)
+                .expect("meta symbols are registered"),
+            expr,
+        ));
+    }
+    let mut ordered: Vec<(SymbolId, Expr<SymbolId>)> = Vec::with_capacity(resolved.len());
+    while !resolved.is_empty() {
+        let ready = resolved.iter().position(|(_, expr)| {
+            expr.leaves()
+                .iter()
+                .all(|leaf| !resolved.iter().any(|(id, _)| id == *leaf))
+        });
+        match ready {
+            Some(i) => ordered.push(resolved.remove(i)),
+            None => {
+                return Err(RuleError::new(
+                    "meta",
+                    0,
+                    None,
+                    "meta rules depend on each other in a cycle",
+                )
+                .into())
+            }
+        }
+    }
+    Ok(ordered)
+}
+
+/// Compiled rules and stages; scan messages with it from any number of threads.
+///
+/// ```
+/// use floodwall::{Engine, ingest};
+///
+/// let engine = Engine::embedded().expect("the shipped rules compile");
+/// let mut scratch = engine.scratch();
+/// let raw = b"Subject: hi\r\n\r\nXJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X\r\n";
+/// let msg = ingest::email::parse(raw, engine.ingest_config());
+/// let verdict = engine.scan(&msg, &mut scratch);
+/// assert!(verdict.has("GTUBE"));
+/// ```
+pub struct Engine {
+    symbols: SymbolTable,
+    stages: Vec<Box<dyn Stage>>,
+    metas: Vec<(SymbolId, Expr<SymbolId>)>,
+    hidden: Vec<bool>,
+    thresholds: Thresholds,
+    ingest: IngestConfig,
+    plans: Vec<RulePlan>,
+}
+
+/// Per-thread working memory for [`Engine::scan`].
+pub struct Scratch {
+    stages: Vec<StageScratch>,
+    evidence: Evidence,
+    /// Nanoseconds spent per stage (same order as [`Engine::stage_names`]),
+    /// accumulated while `timing` is on.
+    pub stage_nanos: Vec<u64>,
+    pub timing: bool,
+}
+
+impl Engine {
+    /// Builder for an engine with custom ingest limits or extra stages.
+    pub fn builder(rules: RuleSet) -> EngineBuilder {
+        EngineBuilder::new(rules)
+    }
+
+    /// The rules shipped in the binary.
+    pub fn embedded() -> Result<Engine, RuleErrors> {
+        EngineBuilder::new(RuleSet::embedded()?).build()
+    }
+
+    /// The rules of a directory.
+    pub fn from_dir(dir: &Path) -> Result<Engine, RuleErrors> {
+        EngineBuilder::new(RuleSet::load_dir(dir)?).build()
+    }
+
+    pub fn scratch(&self) -> Scratch {
+        Scratch {
+            stages: self.stages.iter().map(|s| s.new_scratch()).collect(),
+            evidence: Evidence::with_symbols(self.symbols.len()),
+            stage_nanos: vec![0; self.stages.len()],
+            timing: false,
+        }
+    }
+
+    /// A decoder with this engine's ingest limits, for one traffic stream.
+    pub fn decoder(&self) -> Decoder {
+        Decoder::new(self.ingest.clone())
+    }
+
+    pub fn ingest_config(&self) -> &IngestConfig {
+        &self.ingest
+    }
+
+    pub fn symbols(&self) -> &SymbolTable {
+        &self.symbols
+    }
+
+    /// How each signature rule was compiled.
+    pub fn rule_plans(&self) -> &[RulePlan] {
+        &self.plans
+    }
+
+    pub fn stage_names(&self) -> Vec<&'static str> {
+        self.stages
+            .iter()
+            .map(|s| s.name())
+            .chain(["meta+policy"])
+            .collect()
+    }
+
+    /// Scans one message.
+    pub fn scan(&self, msg: &Message<'_>, scratch: &mut Scratch) -> Verdict {
+        scratch.evidence.clear();
+        for (i, stage) in self.stages.iter().enumerate() {
+            if scratch.timing {
+                let start = Instant::now();
+                stage.run(msg, &mut scratch.stages[i], &mut scratch.evidence);
+                scratch.stage_nanos[i] += start.elapsed().as_nanos() as u64;
+            } else {
+                stage.run(msg, &mut scratch.stages[i], &mut scratch.evidence);
+            }
+        }
+        let start = scratch.timing.then(Instant::now);
+        let verdict = self.verdict(&mut scratch.evidence);
+        if let Some(start) = start {
+            if let Some(slot) = scratch.stage_nanos.last_mut() {
+                *slot += start.elapsed().as_nanos() as u64;
+            }
+        }
+        verdict
+    }
+
+    fn verdict(&self, evidence: &mut Evidence) -> Verdict {
+        for (id, expr) in &self.metas {
+            if !evidence.has(*id) && expr.eval(&|leaf: &SymbolId| evidence.has(*leaf)) {
+                evidence.fire(*id);
+            }
+        }
+        let mut symbols: Vec<SymbolHit> = evidence
+            .fired()
+            .iter()
+            .filter(|id| !self.hidden[id.0 as usize])
+            .map(|&id| {
+                let def = self.symbols.get(id);
+                SymbolHit {
+                    name: def.name.clone(),
+                    score: def.score,
+                    description: def.description.clone(),
+                }
+            })
+            .collect();
+        symbols.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        let score = symbols.iter().map(|s| s.score).sum::<f64>();
+        let score = (score * 1000.0).round() / 1000.0;
+        Verdict {
+            score,
+            action: policy::decide(&self.thresholds, score),
+            symbols,
+        }
+    }
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("symbols", &self.symbols.len())
+            .field("stages", &self.stage_names())
+            .finish()
+    }
+}

@@ -1,0 +1,228 @@
+//! Rules: the TOML rule files, list files and policy an operator edits.
+//!
+//! A rules directory is loaded into a [`RuleSet`] (plain data, validated)
+//! which the signature stage compiles. Loading reports *every* problem at
+//! once, each with file, line and rule id, because an operator fixing a rule
+//! set wants the whole list, not one error per run.
+
+mod error;
+mod file;
+pub mod meta;
+mod source;
+
+use std::path::Path;
+
+use crate::message::Channel;
+
+pub use error::{RuleError, RuleErrors};
+pub use meta::MetaExpr;
+pub use source::RuleSource;
+
+/// What part of a message a rule reads.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Target {
+    Subject,
+    /// Decoded text parts (HTML reduced to text); the SMS/MMS text.
+    Body,
+    /// Undecoded body bytes.
+    RawBody,
+    /// The decoded values of one header (name lower-cased).
+    Header(String),
+    /// Every header as `Name: value` lines.
+    AllHeaders,
+    /// Each extracted URL, one at a time.
+    Url,
+    Sender,
+    Recipient,
+}
+
+impl Target {
+    pub fn parse(text: &str) -> Option<Target> {
+        Some(match text {
+            "subject" => Target::Subject,
+            "body" | "text" => Target::Body,
+            "rawbody" => Target::RawBody,
+            "header" => Target::AllHeaders,
+            "url" => Target::Url,
+            "sender" => Target::Sender,
+            "recipient" => Target::Recipient,
+            _ => {
+                let name = text.strip_prefix("header:")?.trim();
+                if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
+                    return None;
+                }
+                Target::Header(name.to_ascii_lowercase())
+            }
+        })
+    }
+
+    /// Whether the target's text is always valid UTF-8 (the `u` flag needs it:
+    /// Hyperscan's behaviour on invalid UTF-8 under `HS_FLAG_UTF8` is undefined).
+    pub fn is_text(&self) -> bool {
+        !matches!(self, Target::RawBody)
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Subject => f.write_str("subject"),
+            Target::Body => f.write_str("body"),
+            Target::RawBody => f.write_str("rawbody"),
+            Target::Header(name) => write!(f, "header:{name}"),
+            Target::AllHeaders => f.write_str("header"),
+            Target::Url => f.write_str("url"),
+            Target::Sender => f.write_str("sender"),
+            Target::Recipient => f.write_str("recipient"),
+        }
+    }
+}
+
+/// Regex flags, spelled as in PCRE: `i`, `m`, `s`, `u`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Flags {
+    pub caseless: bool,
+    pub multi_line: bool,
+    pub dot_all: bool,
+    pub utf8: bool,
+}
+
+/// How a list rule compares its entries with the target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListMatch {
+    /// The whole value equals an entry (case-insensitive).
+    Exact,
+    /// The URL's host is an entry or a subdomain of one.
+    Domain,
+    /// An entry occurs anywhere in the text (case-insensitive).
+    Contains,
+}
+
+/// What a rule matches with.
+#[derive(Clone, Debug)]
+pub enum Matcher {
+    /// PCRE-syntax regexes; the rule fires if any matches.
+    Regex(Vec<String>),
+    /// Literal strings; the rule fires if any occurs.
+    Literal(Vec<String>),
+    /// Entries of a list file.
+    List {
+        path: String,
+        entries: Vec<String>,
+        mode: ListMatch,
+    },
+}
+
+/// Where a rule was defined, for error messages and `rules check`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub file: String,
+    pub line: usize,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+/// A signature rule.
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub id: String,
+    pub description: String,
+    pub score: f64,
+    pub channels: Vec<Channel>,
+    pub target: Target,
+    pub matcher: Matcher,
+    pub flags: Flags,
+    pub origin: Origin,
+}
+
+impl Rule {
+    /// Sub-rules (`__NAME`) exist only for meta rules: never shown, never scored.
+    pub fn is_hidden(&self) -> bool {
+        is_hidden(&self.id)
+    }
+}
+
+/// A boolean expression over other rules' results.
+#[derive(Clone, Debug)]
+pub struct MetaRule {
+    pub id: String,
+    pub description: String,
+    pub score: f64,
+    pub expr: MetaExpr,
+    pub origin: Origin,
+}
+
+/// Score thresholds mapping a total to an action; `None` disables an action.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Thresholds {
+    pub tag: Option<f64>,
+    pub quarantine: Option<f64>,
+    pub reject: Option<f64>,
+    pub tempfail: Option<f64>,
+    pub discard: Option<f64>,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            tag: Some(5.0),
+            quarantine: Some(10.0),
+            reject: Some(15.0),
+            tempfail: None,
+            discard: None,
+        }
+    }
+}
+
+/// The policy file (`policy.toml`): thresholds, built-in symbol scores, limits.
+#[derive(Clone, Debug, Default)]
+pub struct PolicyConfig {
+    pub thresholds: Thresholds,
+    pub score_overrides: Vec<(String, f64)>,
+    pub max_message_bytes: Option<usize>,
+}
+
+/// A validated rules directory.
+#[derive(Clone, Debug, Default)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+    pub metas: Vec<MetaRule>,
+    pub policy: PolicyConfig,
+}
+
+impl RuleSet {
+    /// Loads and validates every `*.toml` file of a directory (and the list
+    /// files they name).
+    pub fn load_dir(dir: &Path) -> Result<RuleSet, RuleErrors> {
+        RuleSource::dir(dir).and_then(|source| source.load())
+    }
+
+    /// The rule set shipped inside the binary (`rules/` at build time).
+    pub fn embedded() -> Result<RuleSet, RuleErrors> {
+        RuleSource::embedded().load()
+    }
+
+    pub fn find(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+}
+
+/// Whether a symbol name is a hidden sub-rule.
+pub fn is_hidden(id: &str) -> bool {
+    id.starts_with("__")
+}
+
+/// Whether a rule id has the `UPPER_SNAKE_CASE` form operators expect.
+pub fn is_valid_id(id: &str) -> bool {
+    let name = id.trim_start_matches('_');
+    !name.is_empty()
+        && id.len() <= 64
+        && name.starts_with(|c: char| c.is_ascii_uppercase())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}

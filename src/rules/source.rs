@@ -1,0 +1,206 @@
+//! Where rule files come from: a directory, or the copy embedded at build time.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use super::file::{parse_policy, parse_rules};
+use super::{Matcher, RuleError, RuleErrors, RuleSet};
+use crate::symbols::builtin;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
+}
+
+/// The file that holds thresholds and built-in scores rather than rules.
+const POLICY_FILE: &str = "policy.toml";
+
+enum Backing {
+    Dir(PathBuf),
+    Embedded,
+}
+
+/// A rules directory's files, ready to load.
+pub struct RuleSource {
+    backing: Backing,
+    /// `*.toml` files directly in the directory, sorted by name.
+    toml_files: Vec<(String, String)>,
+}
+
+impl RuleSource {
+    /// Reads the `*.toml` files of a directory (list files are read when named).
+    pub fn dir(dir: &Path) -> Result<RuleSource, RuleErrors> {
+        let display = dir.display().to_string();
+        let entries = std::fs::read_dir(dir).map_err(|e| {
+            RuleError::new(&display, 0, None, format!("cannot read directory: {e}"))
+        })?;
+        let mut toml_files = Vec::new();
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.extension().is_some_and(|e| e == "toml") && path.is_file() {
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| RuleError::new(&name, 0, None, format!("cannot read: {e}")))?;
+                toml_files.push((name, text));
+            }
+        }
+        toml_files.sort();
+        Ok(RuleSource {
+            backing: Backing::Dir(dir.to_path_buf()),
+            toml_files,
+        })
+    }
+
+    /// The `rules/` directory as it was when the crate was built.
+    pub fn embedded() -> RuleSource {
+        let toml_files = embedded::FILES
+            .iter()
+            .filter(|(name, _)| !name.contains('/') && name.ends_with(".toml"))
+            .map(|(name, text)| (name.to_string(), text.to_string()))
+            .collect();
+        RuleSource {
+            backing: Backing::Embedded,
+            toml_files,
+        }
+    }
+
+    fn read_list(&self, rel: &str) -> Result<String, String> {
+        if rel.split(['/', '\\']).any(|c| c == "..") || rel.starts_with('/') {
+            return Err(format!(
+                "list path '{rel}' must stay inside the rules directory"
+            ));
+        }
+        match &self.backing {
+            Backing::Dir(dir) => std::fs::read_to_string(dir.join(rel))
+                .map_err(|e| format!("cannot read list '{rel}': {e}")),
+            Backing::Embedded => embedded::FILES
+                .iter()
+                .find(|(name, _)| *name == rel)
+                .map(|(_, text)| text.to_string())
+                .ok_or_else(|| format!("list '{rel}' is not in the embedded rules")),
+        }
+    }
+
+    /// Parses and validates everything; returns all errors found.
+    pub fn load(self) -> Result<RuleSet, RuleErrors> {
+        let mut errors = Vec::new();
+        let mut set = RuleSet::default();
+        for (name, text) in &self.toml_files {
+            if name == POLICY_FILE {
+                match parse_policy(name, text) {
+                    Ok(policy) => set.policy = policy,
+                    Err(err) => errors.push(err),
+                }
+                continue;
+            }
+            let parsed = parse_rules(name, text, &mut errors);
+            set.rules.extend(parsed.rules);
+            set.metas.extend(parsed.metas);
+        }
+        for rule in &mut set.rules {
+            if let Matcher::List { path, entries, .. } = &mut rule.matcher {
+                match self.read_list(path) {
+                    Ok(text) => *entries = list_entries(&text),
+                    Err(msg) => errors.push(RuleError::new(
+                        &rule.origin.file,
+                        rule.origin.line,
+                        Some(&rule.id),
+                        msg,
+                    )),
+                }
+            }
+        }
+        check_ids(&set, &mut errors);
+        if errors.is_empty() {
+            Ok(set)
+        } else {
+            Err(RuleErrors(errors))
+        }
+    }
+}
+
+/// One entry per line; blank lines and `#` comments skipped.
+fn list_entries(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Unique ids, meta references that resolve, no cycles, known score overrides.
+fn check_ids(set: &RuleSet, errors: &mut Vec<RuleError>) {
+    let mut seen: HashMap<&str, &super::Origin> = HashMap::new();
+    let origins = set
+        .rules
+        .iter()
+        .map(|r| (&r.id, &r.origin))
+        .chain(set.metas.iter().map(|m| (&m.id, &m.origin)));
+    for (id, origin) in origins {
+        if builtin(id).is_some() {
+            errors.push(RuleError::new(
+                &origin.file,
+                origin.line,
+                Some(id),
+                "id is a built-in symbol name",
+            ));
+        } else if let Some(first) = seen.insert(id, origin) {
+            errors.push(RuleError::new(
+                &origin.file,
+                origin.line,
+                Some(id),
+                format!("duplicate id (first defined at {first})"),
+            ));
+        }
+    }
+    let metas: HashMap<&str, &super::MetaRule> =
+        set.metas.iter().map(|m| (m.id.as_str(), m)).collect();
+    for meta in &set.metas {
+        for leaf in meta.expr.leaves() {
+            if !seen.contains_key(leaf.as_str()) && builtin(leaf).is_none() {
+                errors.push(RuleError::new(
+                    &meta.origin.file,
+                    meta.origin.line,
+                    Some(&meta.id),
+                    format!("unknown rule '{leaf}' in expr"),
+                ));
+            }
+        }
+        if reaches(meta.id.as_str(), meta, &metas, &mut HashSet::new()) {
+            errors.push(RuleError::new(
+                &meta.origin.file,
+                meta.origin.line,
+                Some(&meta.id),
+                "meta rule depends on itself",
+            ));
+        }
+    }
+    for (symbol, _) in &set.policy.score_overrides {
+        if builtin(symbol).is_none() {
+            errors.push(RuleError::new(
+                POLICY_FILE,
+                1,
+                Some(symbol),
+                "[scores] names no built-in symbol",
+            ));
+        }
+    }
+}
+
+/// Whether `meta`'s expression reaches `target` through other metas.
+fn reaches<'a>(
+    target: &str,
+    meta: &'a super::MetaRule,
+    metas: &HashMap<&str, &'a super::MetaRule>,
+    visited: &mut HashSet<&'a str>,
+) -> bool {
+    meta.expr.leaves().into_iter().any(|leaf| {
+        leaf == target
+            || (visited.insert(leaf.as_str())
+                && metas
+                    .get(leaf.as_str())
+                    .is_some_and(|next| reaches(target, next, metas, visited)))
+    })
+}

@@ -1,0 +1,60 @@
+//! Protocol stage: decode problems recorded by ingest become symbols, so a
+//! malformed message is scored for being malformed rather than dropped.
+
+use super::{Evidence, Stage, StageScratch};
+use crate::message::{Message, ProblemKind};
+use crate::symbols::{self, SymbolDef, SymbolId, SymbolTable};
+
+/// Raises the built-in `FW_*` symbol of each decode problem.
+pub struct ProtocolStage {
+    /// Indexed by `ProblemKind as usize`.
+    symbols: Vec<SymbolId>,
+}
+
+const KINDS: [ProblemKind; 9] = [
+    ProblemKind::Unparseable,
+    ProblemKind::MalformedHeader,
+    ProblemKind::MalformedMime,
+    ProblemKind::BadCharset,
+    ProblemKind::Oversize,
+    ProblemKind::Truncated,
+    ProblemKind::ProtocolViolation,
+    ProblemKind::IncompleteConcatenation,
+    ProblemKind::LimitExceeded,
+];
+
+impl ProtocolStage {
+    pub fn new(table: &mut SymbolTable) -> ProtocolStage {
+        let symbols = KINDS
+            .iter()
+            .map(|&kind| {
+                let b = symbols::for_problem(kind);
+                let def = SymbolDef {
+                    name: b.name.into(),
+                    score: b.score,
+                    description: b.description.into(),
+                };
+                table.lookup(b.name).unwrap_or_else(|| table.register(def))
+            })
+            .collect();
+        ProtocolStage { symbols }
+    }
+}
+
+impl Stage for ProtocolStage {
+    fn name(&self) -> &'static str {
+        "protocol"
+    }
+
+    fn new_scratch(&self) -> StageScratch {
+        Box::new(())
+    }
+
+    fn run(&self, msg: &Message<'_>, _scratch: &mut StageScratch, evidence: &mut Evidence) {
+        for problem in &msg.problems {
+            if let Some(i) = KINDS.iter().position(|&k| k == problem.kind) {
+                evidence.fire(self.symbols[i]);
+            }
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! List rules: phrase lists through one Aho-Corasick automaton per target,
+//! and block lists (numbers, domains, URLs) as hash sets fronted by a Bloom
+//! filter once they are large.
+//!
+//! The Bloom filter earns its place only when the exact set no longer fits
+//! in cache: a miss (the common case, most senders are not blocked) is then
+//! answered from a few cache lines of bits instead of a hash-table probe.
+
+use std::collections::HashSet;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use fastbloom::BloomFilter;
+
+use crate::ingest::urls;
+use crate::rules::ListMatch;
+use crate::symbols::SymbolId;
+
+/// Lists at or above this size get a Bloom filter in front of the exact set.
+pub const BLOOM_MIN_ENTRIES: usize = 1024;
+
+/// The phrase lists of one target, merged into one automaton.
+pub(super) struct PhraseLists {
+    automaton: AhoCorasick,
+    /// Symbol of each automaton pattern.
+    symbols: Vec<SymbolId>,
+}
+
+impl PhraseLists {
+    pub fn build(lists: &[(SymbolId, &[String])]) -> Result<Option<PhraseLists>, String> {
+        let mut phrases = Vec::new();
+        let mut symbols = Vec::new();
+        for (symbol, entries) in lists {
+            for entry in entries.iter() {
+                phrases.push(entry.as_str());
+                symbols.push(*symbol);
+            }
+        }
+        if phrases.is_empty() {
+            return Ok(None);
+        }
+        let automaton = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&phrases)
+            .map_err(|e| e.to_string())?;
+        Ok(Some(PhraseLists { automaton, symbols }))
+    }
+
+    /// Calls `fire` for each list with an entry in `text`.
+    pub fn scan(&self, text: &[u8], mut fire: impl FnMut(SymbolId)) {
+        for m in self.automaton.find_overlapping_iter(text) {
+            fire(self.symbols[m.pattern().as_usize()]);
+        }
+    }
+}
+
+/// An exact or domain block list.
+pub(super) struct BlockList {
+    pub symbol: SymbolId,
+    mode: ListMatch,
+    exact: HashSet<Box<str>>,
+    bloom: Option<BloomFilter>,
+}
+
+impl BlockList {
+    pub fn build(symbol: SymbolId, mode: ListMatch, entries: &[String]) -> BlockList {
+        let exact: HashSet<Box<str>> = entries
+            .iter()
+            .map(|e| normalize(e, mode).into_boxed_str())
+            .collect();
+        let bloom = (exact.len() >= BLOOM_MIN_ENTRIES).then(|| {
+            let mut bloom = BloomFilter::with_false_pos(0.001).expected_items(exact.len());
+            exact.iter().for_each(|e| {
+                bloom.insert(&**e);
+            });
+            bloom
+        });
+        BlockList {
+            symbol,
+            mode,
+            exact,
+            bloom,
+        }
+    }
+
+    #[cfg(test)]
+    fn has_bloom(&self) -> bool {
+        self.bloom.is_some()
+    }
+
+    /// Whether `value` (a sender, recipient or URL) is listed.
+    pub fn contains(&self, value: &str) -> bool {
+        match self.mode {
+            ListMatch::Domain => {
+                let host = urls::host(value).trim_end_matches('.').to_ascii_lowercase();
+                let mut candidate = host.as_str();
+                loop {
+                    if self.probe(candidate) {
+                        return true;
+                    }
+                    match candidate.split_once('.') {
+                        Some((_, parent)) if !parent.is_empty() => candidate = parent,
+                        _ => return false,
+                    }
+                }
+            }
+            _ => self.probe(&normalize(value, self.mode)),
+        }
+    }
+
+    fn probe(&self, key: &str) -> bool {
+        if let Some(bloom) = &self.bloom {
+            if !bloom.contains(key) {
+                return false;
+            }
+        }
+        self.exact.contains(key)
+    }
+}
+
+/// Canonical form for comparison: lower case; phone numbers as digits only
+/// with the international prefix (`+` or `00`) dropped, so `+44 7700 900123`,
+/// `0044 7700900123` and `447700900123` are one entry.
+fn normalize(value: &str, mode: ListMatch) -> String {
+    let value = value.trim();
+    if mode == ListMatch::Exact && is_phone_number(value) {
+        let digits: String = value.chars().filter(char::is_ascii_digit).collect();
+        return digits
+            .strip_prefix("00")
+            .map(str::to_string)
+            .unwrap_or(digits);
+    }
+    let value = if mode == ListMatch::Domain {
+        urls::host(value).trim_end_matches('.')
+    } else {
+        value
+    };
+    value.to_lowercase()
+}
+
+fn is_phone_number(value: &str) -> bool {
+    let body = value.strip_prefix('+').unwrap_or(value);
+    body.bytes().any(|b| b.is_ascii_digit())
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b" -().".contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(mode: ListMatch, entries: &[&str]) -> BlockList {
+        BlockList::build(
+            SymbolId(0),
+            mode,
+            &entries.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+        )
+    }
+
+    #[test]
+    fn phone_numbers_match_in_any_notation() {
+        let l = list(ListMatch::Exact, &["+44 7700 900123", "PRIZEDRAW"]);
+        assert!(l.contains("447700900123"));
+        assert!(l.contains("0044-7700-900123"));
+        assert!(l.contains("prizedraw"));
+        assert!(!l.contains("447700900124"));
+    }
+
+    #[test]
+    fn domains_match_subdomains_not_lookalikes() {
+        let l = list(ListMatch::Domain, &["bit.ly", "top"]);
+        assert!(l.contains("https://bit.ly/abc"));
+        assert!(l.contains("http://x.BIT.LY./abc"));
+        assert!(l.contains("win.prizes.top/claim"));
+        assert!(!l.contains("https://notbit.ly/abc"));
+    }
+
+    #[test]
+    fn large_lists_use_a_bloom_filter_and_still_confirm() {
+        let entries: Vec<String> = (0..5000).map(|i| format!("+4477009{i:05}")).collect();
+        let l = BlockList::build(SymbolId(0), ListMatch::Exact, &entries);
+        assert!(l.has_bloom());
+        assert!(l.contains("+447700901234"));
+        assert!((0..2000).all(|i| !l.contains(&format!("+3361234{i:05}"))));
+    }
+
+    #[test]
+    fn phrases_fire_each_list_case_insensitively() {
+        let a = vec!["free gift".to_string()];
+        let b = vec!["act now".to_string()];
+        let p = PhraseLists::build(&[(SymbolId(1), &a), (SymbolId(2), &b)])
+            .unwrap()
+            .unwrap();
+        let mut fired = Vec::new();
+        p.scan(b"Get your FREE GIFT - Act Now!", |s| fired.push(s));
+        fired.sort();
+        assert_eq!(fired, vec![SymbolId(1), SymbolId(2)]);
+    }
+}

@@ -1,0 +1,159 @@
+//! Symbols: the named, scored facts a verdict is made of.
+//!
+//! Every rule is a symbol; stages register the symbols they can raise when
+//! the engine is built, so that `rules check`, the verdict and an operator's
+//! score overrides all speak of the same names.
+
+use serde::Serialize;
+
+use crate::message::ProblemKind;
+
+/// Index of a symbol in the engine's table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SymbolId(pub u32);
+
+/// A symbol's name, score and one-line description.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SymbolDef {
+    pub name: String,
+    pub score: f64,
+    pub description: String,
+}
+
+/// The engine's symbols, indexed by [`SymbolId`].
+#[derive(Clone, Debug, Default)]
+pub struct SymbolTable {
+    defs: Vec<SymbolDef>,
+}
+
+impl SymbolTable {
+    /// Adds a symbol; an existing name keeps its id and takes the new definition.
+    pub fn register(&mut self, def: SymbolDef) -> SymbolId {
+        if let Some(id) = self.lookup(&def.name) {
+            self.defs[id.0 as usize] = def;
+            return id;
+        }
+        self.defs.push(def);
+        SymbolId((self.defs.len() - 1) as u32)
+    }
+
+    pub fn lookup(&self, name: &str) -> Option<SymbolId> {
+        self.defs
+            .iter()
+            .position(|d| d.name == name)
+            .map(|i| SymbolId(i as u32))
+    }
+
+    pub fn get(&self, id: SymbolId) -> &SymbolDef {
+        &self.defs[id.0 as usize]
+    }
+
+    pub fn set_score(&mut self, id: SymbolId, score: f64) {
+        self.defs[id.0 as usize].score = score;
+    }
+
+    pub fn len(&self) -> usize {
+        self.defs.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.defs.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (SymbolId, &SymbolDef)> {
+        self.defs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (SymbolId(i as u32), d))
+    }
+}
+
+/// A symbol the engine itself raises (not defined by a rule file).
+#[derive(Clone, Copy, Debug)]
+pub struct Builtin {
+    pub name: &'static str,
+    pub score: f64,
+    pub description: &'static str,
+}
+
+/// Built-in symbols with their default scores; `policy.toml` `[scores]` overrides them.
+pub static BUILTINS: &[Builtin] = &[
+    Builtin {
+        name: "FW_UNPARSEABLE",
+        score: 3.0,
+        description: "Message could not be parsed in its declared format",
+    },
+    Builtin {
+        name: "FW_MALFORMED_HEADER",
+        score: 1.5,
+        description: "Header section is malformed",
+    },
+    Builtin {
+        name: "FW_MALFORMED_MIME",
+        score: 1.0,
+        description: "MIME structure or transfer encoding is broken",
+    },
+    Builtin {
+        name: "FW_BAD_CHARSET",
+        score: 0.5,
+        description: "Text in an unknown or invalid charset",
+    },
+    Builtin {
+        name: "FW_OVERSIZE",
+        score: 0.5,
+        description: "Message over the size limit; scanned up to the limit",
+    },
+    Builtin {
+        name: "FW_TRUNCATED",
+        score: 1.0,
+        description: "Payload ends before its length fields say",
+    },
+    Builtin {
+        name: "FW_PROTOCOL_VIOLATION",
+        score: 1.0,
+        description: "An SMS/MMS protocol field violates its specification",
+    },
+    Builtin {
+        name: "FW_SMS_INCOMPLETE",
+        score: 0.5,
+        description: "Concatenated SMS with missing segments",
+    },
+    Builtin {
+        name: "FW_LIMIT_EXCEEDED",
+        score: 1.0,
+        description: "A decoding limit (parts, depth, headers) was reached",
+    },
+];
+
+/// A built-in symbol by name.
+pub fn builtin(name: &str) -> Option<&'static Builtin> {
+    BUILTINS.iter().find(|b| b.name == name)
+}
+
+/// The built-in symbol a decode problem raises.
+pub fn for_problem(kind: ProblemKind) -> &'static Builtin {
+    builtin(kind.symbol()).expect("every ProblemKind symbol is listed in BUILTINS")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_problem_kind_has_a_builtin() {
+        use ProblemKind::*;
+        for kind in [
+            Unparseable,
+            MalformedHeader,
+            MalformedMime,
+            BadCharset,
+            Oversize,
+            Truncated,
+            ProtocolViolation,
+            IncompleteConcatenation,
+            LimitExceeded,
+        ] {
+            assert_eq!(for_problem(kind).name, kind.symbol());
+        }
+    }
+}
