@@ -206,6 +206,12 @@ impl RuleSet {
         RuleSource::embedded().load()
     }
 
+    /// Parses one rule file's text on its own (no list files, no policy):
+    /// for tests, fuzzing and tools that hold rules in memory.
+    pub fn from_toml(name: &str, text: &str) -> Result<RuleSet, RuleErrors> {
+        RuleSource::text(name, text).load()
+    }
+
     pub fn find(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)
     }

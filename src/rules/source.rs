@@ -17,6 +17,8 @@ const POLICY_FILE: &str = "policy.toml";
 enum Backing {
     Dir(PathBuf),
     Embedded,
+    /// One file held in memory; it can name no list files.
+    Text,
 }
 
 /// A rules directory's files, ready to load.
@@ -66,6 +68,14 @@ impl RuleSource {
         }
     }
 
+    /// One rule file's text.
+    pub fn text(name: &str, text: &str) -> RuleSource {
+        RuleSource {
+            backing: Backing::Text,
+            toml_files: vec![(name.to_string(), text.to_string())],
+        }
+    }
+
     fn read_list(&self, rel: &str) -> Result<String, String> {
         if rel.split(['/', '\\']).any(|c| c == "..") || rel.starts_with('/') {
             return Err(format!(
@@ -80,6 +90,9 @@ impl RuleSource {
                 .find(|(name, _)| *name == rel)
                 .map(|(_, text)| text.to_string())
                 .ok_or_else(|| format!("list '{rel}' is not in the embedded rules")),
+            Backing::Text => Err(format!(
+                "list '{rel}' cannot be read: the rules were given as text"
+            )),
         }
     }
 
@@ -203,4 +216,159 @@ fn reaches<'a>(
                     .get(leaf.as_str())
                     .is_some_and(|next| reaches(target, next, metas, visited)))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{Matcher, Target};
+
+    const GOOD: &str = r#"
+[[rule]]
+id = "FREE_PRIZE"
+description = "Promises a free prize"
+score = 2.0
+target = "body"
+pattern = 'free\s+prize'
+flags = "i"
+
+[[rule]]
+id = "__SHORT"
+description = "Sub-rule"
+score = 0.0
+channels = ["sms"]
+target = "text"
+kind = "literal"
+patterns = ["a.b", "c*d"]
+
+[[meta]]
+id = "PRIZE_AND_SHORT"
+description = "Both"
+score = 1.0
+expr = "FREE_PRIZE && __SHORT"
+"#;
+
+    #[test]
+    fn loads_rules_and_metas_with_origins() {
+        let set = RuleSet::from_toml("t.toml", GOOD).unwrap();
+        assert_eq!(set.rules.len(), 2);
+        let rule = set.find("FREE_PRIZE").unwrap();
+        assert_eq!(rule.origin.line, 2);
+        assert_eq!(rule.target, Target::Body);
+        assert!(rule.flags.caseless);
+        let sub = set.find("__SHORT").unwrap();
+        assert!(sub.is_hidden());
+        assert!(matches!(&sub.matcher, Matcher::Literal(l) if l.len() == 2));
+        assert_eq!(set.metas[0].origin.line, 19);
+    }
+
+    #[test]
+    fn every_error_is_reported_with_line_and_id() {
+        let bad = r#"
+[[rule]]
+id = "lower_case"
+description = "x"
+score = 1.0
+target = "body"
+pattern = "a"
+
+[[rule]]
+id = "BAD_TARGET"
+description = "x"
+score = 1.0
+target = "bodyy"
+pattern = "a"
+
+[[rule]]
+id = "UNKNOWN_FIELD"
+description = "x"
+score = 1.0
+target = "body"
+pattern = "a"
+colour = "red"
+
+[[rule]]
+id = "UTF_RAW"
+description = "x"
+score = 1.0
+target = "rawbody"
+pattern = "a"
+flags = "u"
+
+[[meta]]
+id = "META_BAD"
+description = "x"
+score = 1.0
+expr = "NOPE || BAD_TARGET"
+
+[[rule]]
+id = "DUP_OK"
+description = "first"
+score = 1.0
+target = "body"
+pattern = "b"
+
+[[rule]]
+id = "DUP_OK"
+description = "second"
+score = 1.0
+target = "body"
+pattern = "c"
+"#;
+        let errors = RuleSet::from_toml("bad.toml", bad).unwrap_err().0;
+        let lines: Vec<(usize, Option<&str>)> =
+            errors.iter().map(|e| (e.line, e.rule.as_deref())).collect();
+        assert!(lines.contains(&(2, Some("lower_case"))), "{errors:?}");
+        assert!(lines.contains(&(9, Some("BAD_TARGET"))));
+        assert!(lines.contains(&(16, Some("UNKNOWN_FIELD"))));
+        assert!(lines.contains(&(24, Some("UTF_RAW"))));
+        assert!(lines.contains(&(32, Some("META_BAD"))));
+        assert!(
+            errors.iter().any(|e| e.line == 45
+                && e.message
+                    .contains("duplicate id (first defined at bad.toml:38)")),
+            "{errors:?}"
+        );
+        assert!(errors.iter().all(|e| e.file == "bad.toml"));
+    }
+
+    #[test]
+    fn toml_syntax_error_names_the_line() {
+        let errors = RuleSet::from_toml("x.toml", "[[rule]]\nid = \"A\"\nscore = \n")
+            .unwrap_err()
+            .0;
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].line, 3, "{errors:?}");
+    }
+
+    #[test]
+    fn meta_cycles_are_refused() {
+        let text = r#"
+[[meta]]
+id = "A_META"
+description = "x"
+score = 1.0
+expr = "B_META"
+
+[[meta]]
+id = "B_META"
+description = "x"
+score = 1.0
+expr = "A_META"
+"#;
+        let errors = RuleSet::from_toml("m.toml", text).unwrap_err().0;
+        assert!(errors
+            .iter()
+            .any(|e| e.message.contains("depends on itself")));
+    }
+
+    #[test]
+    fn embedded_rules_load() {
+        let set = RuleSet::embedded().unwrap();
+        assert!(
+            set.rules.len() >= 100,
+            "only {} rules shipped",
+            set.rules.len()
+        );
+    }
 }

@@ -315,3 +315,144 @@ impl Stage for SignatureStage {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+    use crate::ingest::Protocol;
+    use crate::message::{Address, TextPart};
+    use crate::Engine;
+
+    fn engine(rules: &str) -> Engine {
+        Engine::builder(RuleSet::from_toml("t.toml", rules).unwrap())
+            .build()
+            .unwrap()
+    }
+
+    fn sms(text: &str, from: &str) -> Message<'static> {
+        let mut msg = Message::new(
+            Channel::Sms,
+            Cow::Owned(text.as_bytes().to_vec()),
+            Protocol::None,
+        );
+        msg.text_parts.push(TextPart {
+            content_type: "text/plain".into(),
+            text: text.into(),
+        });
+        msg.envelope.sender = Some(Address::new(from));
+        crate::ingest::urls::extract(text, &mut msg.urls);
+        msg
+    }
+
+    fn fired(engine: &Engine, msg: &Message<'_>) -> Vec<String> {
+        let mut names: Vec<String> = engine
+            .scan(msg, &mut engine.scratch())
+            .symbols
+            .into_iter()
+            .map(|s| s.name)
+            .collect();
+        names.sort();
+        names
+    }
+
+    const RULES: &str = r#"
+[[rule]]
+id = "HS_RULE"
+description = "plain regex"
+score = 1.0
+target = "body"
+pattern = 'win\s+cash'
+flags = "i"
+
+[[rule]]
+id = "LOOKAHEAD_RULE"
+description = "look-ahead: prefilter + confirm"
+score = 1.0
+target = "body"
+pattern = 'prize(?!\s+draw)'
+
+[[rule]]
+id = "BACKREF_RULE"
+description = "back-reference: confirm only"
+score = 1.0
+target = "body"
+pattern = '\b(\w+)\s+\1\b'
+
+[[rule]]
+id = "LITERAL_RULE"
+description = "literal with regex metacharacters"
+score = 1.0
+target = "body"
+kind = "literal"
+pattern = "a.b*c"
+
+[[rule]]
+id = "EMAIL_ONLY"
+description = "never on SMS"
+score = 1.0
+channels = ["email"]
+target = "body"
+pattern = 'cash'
+"#;
+
+    #[test]
+    fn each_engine_path_fires_and_stays_quiet_correctly() {
+        let e = engine(RULES);
+        let paths: Vec<(&str, Vec<EnginePath>)> = e
+            .rule_plans()
+            .iter()
+            .map(|p| (p.id.as_str(), p.paths.clone()))
+            .collect();
+        assert!(paths.contains(&("HS_RULE", vec![EnginePath::Hyperscan])));
+        assert!(
+            paths.contains(&("LOOKAHEAD_RULE", vec![EnginePath::Prefilter])),
+            "{paths:?}"
+        );
+        assert!(
+            paths.contains(&("BACKREF_RULE", vec![EnginePath::Prefilter]))
+                || paths.contains(&("BACKREF_RULE", vec![EnginePath::Pcre2]))
+        );
+        assert_eq!(fired(&e, &sms("WIN  cash now", "x")), ["HS_RULE"]);
+        assert_eq!(fired(&e, &sms("a prize for you", "x")), ["LOOKAHEAD_RULE"]);
+        assert!(
+            fired(&e, &sms("the prize draw", "x")).is_empty(),
+            "prefilter candidates are confirmed"
+        );
+        assert_eq!(fired(&e, &sms("buy buy now", "x")), ["BACKREF_RULE"]);
+        assert_eq!(fired(&e, &sms("xa.b*cx", "x")), ["LITERAL_RULE"]);
+        assert!(
+            fired(&e, &sms("abbbc", "x")).is_empty(),
+            "literal metacharacters are literal"
+        );
+    }
+
+    #[test]
+    fn notifications_are_not_content_scored() {
+        let e = engine(RULES);
+        let mut msg = sms("win cash", "x");
+        msg.is_notification = true;
+        assert!(fired(&e, &msg).is_empty());
+    }
+
+    #[test]
+    fn empty_matching_patterns_are_errors() {
+        let rules = "[[rule]]\nid = \"EMPTY\"\ndescription = \"x\"\nscore = 1.0\ntarget = \"body\"\npattern = 'a*'\n";
+        let err = Engine::builder(RuleSet::from_toml("e.toml", rules).unwrap())
+            .build()
+            .unwrap_err();
+        assert!(err.0[0].message.contains("empty"), "{err}");
+        assert_eq!(err.0[0].rule.as_deref(), Some("EMPTY"));
+    }
+
+    #[test]
+    fn invalid_regex_is_an_error_naming_the_rule() {
+        let rules = "[[rule]]\nid = \"BROKEN\"\ndescription = \"x\"\nscore = 1.0\ntarget = \"body\"\npattern = 'a(b'\n";
+        let err = Engine::builder(RuleSet::from_toml("e.toml", rules).unwrap())
+            .build()
+            .unwrap_err();
+        assert_eq!(err.0[0].rule.as_deref(), Some("BROKEN"));
+        assert_eq!(err.0[0].line, 1);
+    }
+}

@@ -1,0 +1,162 @@
+//! End-to-end tests of the `floodwall` command on the shipped rules and seeds.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn floodwall(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_floodwall"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the floodwall binary runs")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn json_lines(out: &Output) -> Vec<serde_json::Value> {
+    stdout(out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+fn seeds(dir: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("seeds")
+        .join(dir)
+}
+
+#[test]
+fn help_and_version_follow_clap_conventions() {
+    let help = floodwall(&["--help"]);
+    assert!(help.status.success());
+    for command in ["scan", "inspect", "rules"] {
+        assert!(stdout(&help).contains(command), "--help lists {command}");
+    }
+    let version = floodwall(&["--version"]);
+    assert_eq!(
+        stdout(&version).trim(),
+        format!("floodwall {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn gtube_always_fires_on_mail() {
+    let dir = tempdir("gtube");
+    let path = dir.join("gtube.eml");
+    std::fs::write(
+        &path,
+        "From: a@example.com\r\nSubject: test\r\n\r\nXJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X\r\n",
+    )
+    .unwrap();
+    let out = floodwall(&["scan", "--json", path.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["action"], "reject");
+    assert!(lines[0]["symbols"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["name"] == "GTUBE"));
+}
+
+#[test]
+fn scan_gives_every_email_seed_a_verdict() {
+    let dir = seeds("email");
+    let files = std::fs::read_dir(&dir).expect("seeds/email exists").count();
+    let out = floodwall(&["scan", "--json", dir.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines = json_lines(&out);
+    assert!(
+        lines.len() >= files,
+        "{} verdicts for {files} files",
+        lines.len()
+    );
+    for line in &lines {
+        assert!(
+            line["score"].is_number() && line["action"].is_string(),
+            "{line}"
+        );
+        assert_eq!(line["channel"], "email");
+    }
+    let spam = lines.iter().filter(|l| l["action"] != "accept").count();
+    let ham = lines
+        .iter()
+        .filter(|l| l["source"].as_str().unwrap().contains("ham"))
+        .collect::<Vec<_>>();
+    assert!(spam > 0, "some seeds are spam");
+    for h in ham {
+        assert_eq!(h["action"], "accept", "ham seed flagged: {h}");
+    }
+}
+
+#[test]
+fn rules_check_reports_file_line_and_rule_of_each_error() {
+    let dir = tempdir("broken-rules");
+    std::fs::write(
+        dir.join("broken.toml"),
+        "[[rule]]\nid = \"GOOD_ONE\"\ndescription = \"fine\"\nscore = 1.0\ntarget = \"body\"\npattern = 'ok'\n\n\
+         [[rule]]\nid = \"BAD_REGEX\"\ndescription = \"unbalanced\"\nscore = 1.0\ntarget = \"body\"\npattern = 'a(b'\n\n\
+         [[rule]]\nid = \"BAD_LIST\"\ndescription = \"missing list\"\nscore = 1.0\ntarget = \"url\"\nkind = \"list\"\nlist = \"lists/none.txt\"\n",
+    )
+    .unwrap();
+    let out = floodwall(&["rules", "check", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("broken.toml:15: rule BAD_LIST"), "{stderr}");
+    let out = {
+        std::fs::write(dir.join("broken.toml"), "[[rule]]\nid = \"BAD_REGEX\"\ndescription = \"x\"\nscore = 1.0\ntarget = \"body\"\npattern = 'a(b'\n").unwrap();
+        floodwall(&["rules", "check", dir.to_str().unwrap()])
+    };
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("broken.toml:1: rule BAD_REGEX"));
+}
+
+#[test]
+fn rules_check_passes_on_the_shipped_rules_and_names_engines() {
+    let out = floodwall(&["rules", "check", "rules"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = stdout(&out);
+    assert!(text.contains("hyperscan"));
+    assert!(
+        text.contains("hyperscan-prefilter+pcre2"),
+        "some shipped rules use look-around"
+    );
+}
+
+#[test]
+fn unreadable_input_is_reported_and_the_rest_still_scanned() {
+    let dir = tempdir("partial");
+    std::fs::write(dir.join("ok.eml"), "Subject: hi\n\nhello\n").unwrap();
+    let out = floodwall(&[
+        "scan",
+        "--json",
+        dir.join("ok.eml").to_str().unwrap(),
+        dir.join("missing.eml").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json_lines(&out).len(), 1);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.eml"));
+}
+
+fn tempdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("floodwall-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
