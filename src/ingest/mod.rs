@@ -38,7 +38,7 @@ pub enum Protocol {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
-    /// Guess from the bytes (see [`detect`]).
+    /// Guess from the first bytes of each file.
     Auto,
     /// One RFC 5322 message.
     Eml,
@@ -50,7 +50,7 @@ pub enum Format {
     Tpdu,
     /// One binary OMA MMS encapsulation PDU.
     Mms,
-    /// JSON lines of SMS records (`{"from", "to", "text"}`; see [`record`]).
+    /// JSON lines of SMS records: {"from", "to", "text"}.
     Jsonl,
 }
 

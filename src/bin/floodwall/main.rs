@@ -14,7 +14,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use floodwall::ingest::Format;
-use floodwall::Engine;
+use floodwall::{Address, Engine, Envelope};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -43,6 +43,8 @@ enum Command {
         /// Rules directory (default: the rules built into the binary).
         #[arg(long)]
         rules: Option<PathBuf>,
+        #[command(flatten)]
+        envelope: EnvelopeArgs,
         /// Files or directories (searched recursively).
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -64,6 +66,42 @@ enum Command {
     },
 }
 
+/// The SMTP envelope of the mail being scanned (RFC 5321): the MTA knows it,
+/// the message bytes do not.
+#[derive(clap::Args)]
+struct EnvelopeArgs {
+    /// Envelope sender (MAIL FROM).
+    #[arg(long, value_name = "ADDR")]
+    mail_from: Option<String>,
+    /// Envelope recipient (RCPT TO); repeat for several.
+    #[arg(long, value_name = "ADDR")]
+    rcpt: Vec<String>,
+    /// Address of the SMTP client.
+    #[arg(long, value_name = "IP")]
+    client_addr: Option<std::net::IpAddr>,
+    /// HELO/EHLO name the client gave.
+    #[arg(long, value_name = "NAME")]
+    helo: Option<String>,
+}
+
+impl EnvelopeArgs {
+    fn envelope(self) -> Option<Envelope> {
+        if self.mail_from.is_none()
+            && self.rcpt.is_empty()
+            && self.client_addr.is_none()
+            && self.helo.is_none()
+        {
+            return None;
+        }
+        Some(Envelope {
+            sender: self.mail_from.map(Address::new),
+            recipients: self.rcpt.into_iter().map(Address::new).collect(),
+            client_addr: self.client_addr,
+            helo: self.helo,
+        })
+    }
+}
+
 #[derive(Subcommand)]
 enum RulesCommand {
     /// Validate and compile a rules directory; report every error and each rule's engine.
@@ -82,9 +120,10 @@ fn main() -> ExitCode {
             format,
             json,
             rules,
+            envelope,
             paths,
         } => match load_engine(rules.as_deref()) {
-            Ok(engine) => scan::run(&engine, format, json, &paths),
+            Ok(engine) => scan::run(&engine, format, json, envelope.envelope().as_ref(), &paths),
             Err(code) => code,
         },
         Command::Inspect {

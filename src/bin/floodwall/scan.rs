@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use floodwall::ingest::Format;
-use floodwall::Engine;
+use floodwall::{Engine, Envelope};
 use serde::Serialize;
 
 use crate::inputs;
@@ -19,7 +19,13 @@ struct Line<'a> {
     verdict: &'a floodwall::Verdict,
 }
 
-pub fn run(engine: &Engine, format: Format, json: bool, paths: &[PathBuf]) -> ExitCode {
+pub fn run(
+    engine: &Engine,
+    format: Format,
+    json: bool,
+    envelope: Option<&Envelope>,
+    paths: &[PathBuf],
+) -> ExitCode {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut scratch = engine.scratch();
@@ -31,7 +37,7 @@ pub fn run(engine: &Engine, format: Format, json: bool, paths: &[PathBuf]) -> Ex
             "MESSAGE", "CHAN", "SCORE", "ACTION"
         );
     }
-    let ok = inputs::for_each_message(engine, format, paths, |source, index, msg| {
+    let ok = inputs::for_each_message(engine, format, paths, envelope, |source, index, msg| {
         let verdict = engine.scan(msg, &mut scratch);
         counts[verdict.action as usize] += 1;
         if json {
