@@ -286,7 +286,9 @@ impl Engine {
                 .then_with(|| a.name.cmp(&b.name))
         });
         let score = symbols.iter().map(|s| s.score).sum::<f64>();
-        let score = (score * 1000.0).round() / 1000.0;
+        // Rounded so that sums print as the scores that make them up; `+ 0.0`
+        // turns the empty sum's -0.0 into 0.0.
+        let score = (score * 1000.0).round() / 1000.0 + 0.0;
         Verdict {
             score,
             action: policy::decide(&self.thresholds, score),
