@@ -96,11 +96,17 @@ pub fn fill(msg: &mut Message<'_>, d: &mut MmsDetails, body: &[u8], body_start: 
 
 /// `+4912345/TYPE=PLMN` → `+4912345`; e-mail addresses unchanged
 /// (OMA-TS-MMS_ENC-V1_3 §8: address = value "/TYPE=" type).
+/// `Name <user@host>` (RFC 5322 form, seen from MMSCs) → `user@host`.
 fn address(raw: &str) -> Address {
-    let bare = match raw.rfind("/TYPE=") {
-        Some(p) => &raw[..p],
-        None => raw,
-    };
+    let mut bare = raw.trim();
+    if let (Some(lt), Some(gt)) = (bare.rfind('<'), bare.rfind('>')) {
+        if lt < gt {
+            bare = &bare[lt + 1..gt];
+        }
+    }
+    if let Some(p) = bare.rfind("/TYPE=") {
+        bare = &bare[..p];
+    }
     Address::new(bare.trim())
 }
 
@@ -238,6 +244,7 @@ mod tests {
     fn addresses_lose_the_type_suffix() {
         assert_eq!(address("+4912345/TYPE=PLMN").value, "+4912345");
         assert_eq!(address("a@b.example").value, "a@b.example");
+        assert_eq!(address("Now <n@now.example>").value, "n@now.example");
     }
 
     #[test]

@@ -45,7 +45,10 @@ impl ContentType {
     }
 
     pub fn is_text(&self) -> bool {
-        self.media.len() > 5 && self.media[..5].eq_ignore_ascii_case("text/")
+        self.media
+            .as_bytes()
+            .get(..5)
+            .is_some_and(|p| p.eq_ignore_ascii_case(b"text/"))
     }
 }
 

@@ -291,6 +291,12 @@ pub fn parse(
     let mut r = Reader::new(bytes, 0);
     while let Some(b) = r.peek() {
         let start = r.offset();
+        if b == 0 {
+            // NUL padding after the last header (seen from real MMSCs):
+            // no field starts with an empty token.
+            r.byte("padding")?;
+            continue;
+        }
         let result = if b & 0x80 != 0 {
             r.byte("field code").and_then(|_| read_field(b & 0x7F, &mut r, d, problems))
         } else {

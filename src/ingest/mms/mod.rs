@@ -179,3 +179,173 @@ pub fn decode(bytes: &[u8]) -> Result<Message<'_>, MmsError> {
     msg.protocol = Protocol::Mms(details);
     Ok(msg)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::encode::{PartSpec, Pdu};
+    use super::*;
+    use crate::message::ProblemKind;
+
+    fn details<'m>(msg: &'m Message<'_>) -> &'m MmsDetails {
+        match &msg.protocol {
+            Protocol::Mms(d) => d,
+            other => panic!("expected MMS details, got {other:?}"),
+        }
+    }
+
+    /// mmsd's `mms_m_retrieve_conf_1` rebuilt from the field values that
+    /// reference.md §4.3 documents (200 bytes, HeadersLen 64, DataLen 59).
+    fn retrieve_conf_1() -> Vec<u8> {
+        let mut v = vec![0x8C, 0x84, 0x98];
+        v.extend_from_slice(b"1201657238\0");
+        v.extend_from_slice(&[0x8D, 0x93, 0x8B]);
+        v.extend_from_slice(b"mt-212\0");
+        v.extend_from_slice(&[0x85, 0x04, 0x47, 0x9F, 0xD5, 0x96]);
+        let from = b"+49891000/TYPE=PLMN\0";
+        v.extend_from_slice(&[0x89, from.len() as u8 + 1, 0x80]);
+        v.extend_from_slice(from);
+        let subject = b"MMS-1.3-con-212\0";
+        v.extend_from_slice(&[0x96, subject.len() as u8 + 1, 0x83]);
+        v.extend_from_slice(subject);
+        v.extend_from_slice(&[0x84, 0xA3]);
+        let mut headers = vec![0x03, 0x83, 0x81, 0x83, 0xC0, 0x22];
+        headers.extend_from_slice(b"<Text_us-ascii.txt>\0");
+        headers.push(0x8E);
+        headers.extend_from_slice(b"/tmp/mms-1.3-con-212/text-us-ascii.t\0");
+        let text = b"The quick brown fox jumped over the lazy dog 1234567890/!()";
+        v.extend_from_slice(&[0x01, headers.len() as u8, text.len() as u8]);
+        v.extend(headers);
+        v.extend_from_slice(text);
+        v
+    }
+
+    #[test]
+    fn reference_retrieve_conf_1() {
+        let bytes = retrieve_conf_1();
+        assert_eq!(bytes.len(), 200);
+        assert_eq!(bytes[bytes.len() - 59 - 64 - 2], 64);
+        let msg = decode(&bytes).expect("decodes");
+        let d = details(&msg);
+        assert_eq!(d.message_type, "m-retrieve-conf");
+        assert_eq!(d.message_type_byte, 0x84);
+        assert_eq!(d.transaction_id.as_deref(), Some("1201657238"));
+        assert_eq!(d.mms_version.as_deref(), Some("1.3"));
+        assert_eq!(d.message_id.as_deref(), Some("mt-212"));
+        assert_eq!(d.date, Some(0x479F_D596));
+        assert_eq!(d.from.as_deref(), Some("+49891000/TYPE=PLMN"));
+        assert_eq!(msg.envelope.sender.as_ref().map(|a| a.value.as_str()), Some("+49891000"));
+        assert_eq!(msg.subject.as_deref(), Some("MMS-1.3-con-212"));
+        assert_eq!(d.parts.len(), 1);
+        assert_eq!(d.parts[0].size, 59);
+        assert_eq!(d.parts[0].offset + 59, 200, "all 200 bytes consumed");
+        assert_eq!(msg.text_parts[0].text, "The quick brown fox jumped over the lazy dog 1234567890/!()");
+        assert!(msg.problems.is_empty(), "{:?}", msg.problems);
+        assert!(!msg.is_notification);
+        assert_eq!(msg.header_values("X-Mms-Message-Type").next(), Some("m-retrieve-conf"));
+        assert_eq!(
+            msg.header_values("Content-Type").next(),
+            Some("application/vnd.wap.multipart.mixed")
+        );
+    }
+
+    /// mmsd's `mms_m_notify_ind_1` fields: Size 16384, relative Expiry 259200 s.
+    #[test]
+    fn reference_notify_ind_1() {
+        let mut v = vec![0x8C, 0x82, 0x98];
+        v.extend_from_slice(b"4112345\0");
+        v.extend_from_slice(&[0x8D, 0x92]);
+        let from = b"+33611111111/TYPE=PLMN\0";
+        v.extend_from_slice(&[0x89, from.len() as u8 + 1, 0x80]);
+        v.extend_from_slice(from);
+        v.extend_from_slice(&[0x8A, 0x80, 0x8E, 0x02, 0x40, 0x00]);
+        v.extend_from_slice(&[0x88, 0x05, 0x81, 0x03, 0x03, 0xF4, 0x80]);
+        v.push(0x83);
+        v.extend_from_slice(b"http://mms.example.com/m/4112345\0");
+        let msg = decode(&v).expect("decodes");
+        let d = details(&msg);
+        assert_eq!(d.message_type, "m-notification-ind");
+        assert_eq!(d.message_size, Some(16384));
+        assert_eq!(d.expiry, Some(TimeValue::Relative(259_200)));
+        assert_eq!(d.message_class.as_deref(), Some("Personal"));
+        assert_eq!(msg.urls.first().map(String::as_str), Some("http://mms.example.com/m/4112345"));
+        assert!(!msg.is_notification, "notifications of new MMS are scored");
+        assert!(msg.problems.is_empty(), "{:?}", msg.problems);
+    }
+
+    #[test]
+    fn protocol_notifications_are_flagged() {
+        for (t, flagged) in [
+            (MessageType::DeliveryInd, true),
+            (MessageType::ReadOrigInd, true),
+            (MessageType::ReadRecInd, true),
+            (MessageType::AcknowledgeInd, true),
+            (MessageType::NotifyRespInd, true),
+            (MessageType::SendConf, true),
+            (MessageType::NotificationInd, false),
+            (MessageType::SendReq, false),
+        ] {
+            let bytes = Pdu::new(t).encode();
+            let msg = decode(&bytes).expect("decodes");
+            assert_eq!(msg.is_notification, flagged, "{}", t.name());
+        }
+    }
+
+    #[test]
+    fn every_truncation_of_a_pdu_is_handled() {
+        let mut pdu = Pdu::new(MessageType::RetrieveConf);
+        pdu.from = Some("+4912345/TYPE=PLMN".into());
+        pdu.subject = Some("Grüße".into());
+        pdu.related_start = Some("<smil>".into());
+        pdu.parts = vec![
+            PartSpec::media("application/smil", "s.smil", b"<smil/>".to_vec()).with_content_id("<smil>"),
+            PartSpec::text("Hallo"),
+            PartSpec::multipart(vec![PartSpec::text_in("inner", wsp::MIB_UTF_16)]),
+        ];
+        let bytes = pdu.encode();
+        for cut in 0..bytes.len() {
+            let prefix = &bytes[..cut];
+            match decode(prefix) {
+                Ok(msg) => {
+                    for p in &msg.problems {
+                        assert!(p.offset.is_some_and(|o| o <= cut), "{p:?}");
+                    }
+                }
+                Err(e) => assert!(e.offset().is_some()),
+            }
+        }
+        // And every single-byte corruption.
+        for i in 0..bytes.len() {
+            for x in [0x00, 0x1F, 0x7F, 0x80, 0xFF] {
+                let mut b = bytes.clone();
+                b[i] = x;
+                let _ = decode(&b);
+                let _ = decode_wap_push(&b);
+            }
+        }
+    }
+
+    #[test]
+    fn truncated_body_is_a_problem_with_offset() {
+        let bytes = retrieve_conf_1();
+        let msg = decode(&bytes[..150]).expect("headers decode");
+        assert!(msg.problems.iter().any(|p| p.kind == ProblemKind::Truncated && p.offset.is_some()));
+        assert_eq!(msg.subject.as_deref(), Some("MMS-1.3-con-212"));
+    }
+
+    #[test]
+    fn uintvar_overflow_in_body_is_a_problem() {
+        let mut bytes = retrieve_conf_1();
+        let body = bytes.len() - 59 - 64 - 3;
+        bytes.truncate(body);
+        bytes.extend_from_slice(&[0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F, 0x00]);
+        let msg = decode(&bytes).expect("headers decode");
+        assert_eq!(msg.problems.len(), 1);
+        assert_eq!(msg.problems[0].offset, Some(body));
+    }
+
+    #[test]
+    fn not_mms_is_a_typed_error() {
+        assert!(matches!(decode(b"GET / HTTP/1.0"), Err(MmsError::NotMms { offset: 0, .. })));
+        assert_eq!(decode(&[]).err().and_then(|e| e.offset()), Some(0));
+    }
+}

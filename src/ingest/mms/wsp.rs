@@ -191,7 +191,9 @@ impl<'a> Reader<'a> {
     /// by it, which is what lets UTF-16 text (full of NUL octets) through.
     pub fn encoded_string(&mut self, what: &'static str) -> Result<EncodedString<'a>, MmsError> {
         match self.peek() {
-            Some(b) if b <= 31 => {
+            // 0x00 is an empty Text-string: a Value-length of 0 could not
+            // hold the mandatory charset.
+            Some(1..=31) => {
                 let mut inner = self.length_bounded(what)?;
                 let charset = inner.charset(what)?;
                 let offset = inner.offset();
@@ -369,6 +371,15 @@ pub fn decode_text(bytes: &[u8], mib: Option<u32>) -> (Cow<'_, str>, Option<Stri
             };
             match std::str::from_utf8(bytes) {
                 Ok(s) => (Cow::Borrowed(s), None),
+                // 8-bit text labelled us-ascii is Latin text from an old
+                // handset far more often than it is UTF-8.
+                Err(e) if mib == Some(MIB_US_ASCII) => (
+                    decode_text(bytes, Some(MIB_WINDOWS_1252)).0,
+                    Some(format!(
+                        "8-bit octet in us-ascii text at byte {}; decoded as windows-1252",
+                        e.valid_up_to()
+                    )),
+                ),
                 Err(e) => (
                     String::from_utf8_lossy(bytes),
                     Some(format!(
