@@ -354,3 +354,136 @@ pub fn put_encoded_string(out: &mut Vec<u8>, text: &str, charset: u32) {
     put_value_length(out, v.len());
     out.extend(v);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::mms::{decode, decode_wap_push, MmsDetails};
+    use crate::ingest::Protocol;
+
+    fn details<'m>(msg: &'m crate::Message<'_>) -> &'m MmsDetails {
+        match &msg.protocol {
+            Protocol::Mms(d) => d,
+            other => panic!("expected MMS details, got {other:?}"),
+        }
+    }
+
+    fn jpeg() -> Vec<u8> {
+        let mut v = vec![0xFF, 0xD8, 0xFF, 0xE0];
+        v.extend(std::iter::repeat_n(0x42, 300));
+        v.extend_from_slice(&[0xFF, 0xD9]);
+        v
+    }
+
+    #[test]
+    fn uintvar_round_trip() {
+        for n in [0, 1, 127, 128, 16_383, 16_384, 1_000_000, u32::MAX] {
+            let mut v = Vec::new();
+            put_uintvar(&mut v, n);
+            assert_eq!(wsp::Reader::new(&v, 0).uintvar("n").ok(), Some(n));
+        }
+    }
+
+    #[test]
+    fn send_req_related_round_trip() {
+        let smil = "<smil><body><par><img src=\"p.jpg\"/><text src=\"t.txt\"/></par></body></smil>";
+        let text = "Grüße aus Köln — call +49 170 000 now: https://promo.example/win?id=7 ✓";
+        let mut pdu = Pdu::new(MessageType::SendReq);
+        pdu.transaction_id = Some("tx-42".into());
+        pdu.from = Some(String::new());
+        pdu.to = vec!["+4917000000/TYPE=PLMN".into(), "a@b.example".into()];
+        pdu.cc = vec!["+4917000001/TYPE=PLMN".into()];
+        pdu.subject = Some("Ihr Gewinn wartet ✓".into());
+        pdu.message_class = Some(0x81);
+        pdu.related_start = Some("<smil>".into());
+        pdu.parts = vec![
+            PartSpec::media("application/smil", "s.smil", smil.as_bytes().to_vec()).with_content_id("<smil>"),
+            PartSpec::text(text).with_location("t.txt").with_content_id("<t>"),
+            PartSpec::media("image/jpeg", "p.jpg", jpeg()),
+        ];
+        let bytes = pdu.encode();
+        let msg = decode(&bytes).expect("decodes");
+        let d = details(&msg);
+        assert!(msg.problems.is_empty(), "{:?}", msg.problems);
+        assert_eq!(d.message_type, "m-send-req");
+        assert_eq!(d.transaction_id.as_deref(), Some("tx-42"));
+        assert_eq!(d.mms_version.as_deref(), Some("1.2"));
+        assert_eq!(msg.envelope.sender, None);
+        assert_eq!(msg.envelope.recipients.len(), 3);
+        assert_eq!(msg.envelope.recipients[0].value, "+4917000000");
+        assert_eq!(msg.subject.as_deref(), Some("Ihr Gewinn wartet ✓"));
+        assert_eq!(d.message_class.as_deref(), Some("Advertisement"));
+        let ct = d.content_type.as_ref().expect("content type");
+        assert_eq!(ct.media, "application/vnd.wap.multipart.related");
+        assert_eq!(ct.param("type"), Some("application/smil"));
+        assert_eq!(ct.param("start"), Some("<smil>"));
+        assert_eq!(msg.text_parts.len(), 1);
+        assert_eq!(msg.text_parts[0].text, text);
+        assert_eq!(msg.attachments.len(), 2);
+        assert_eq!(msg.attachments[0].content_type, "application/smil");
+        assert_eq!(msg.attachments[1].content_type, "image/jpeg");
+        assert_eq!(msg.attachments[1].filename.as_deref(), Some("p.jpg"));
+        assert_eq!(msg.attachments[1].size, 306);
+        assert!(msg.urls.iter().any(|u| u.starts_with("https://promo.example/win")));
+        assert_eq!(d.parts[0].content_id.as_deref(), Some("<smil>"));
+    }
+
+    #[test]
+    fn retrieve_conf_round_trip_with_utf16_and_nesting() {
+        let mut pdu = Pdu::new(MessageType::RetrieveConf);
+        pdu.version = 0x13;
+        pdu.message_id = Some("mid-1".into());
+        pdu.date = Some(1_700_000_000);
+        pdu.from = Some("+4912345/TYPE=PLMN".into());
+        pdu.to = vec!["+4967890/TYPE=PLMN".into()];
+        pdu.subject = Some("Привет".into());
+        pdu.subject_charset = wsp::MIB_UTF_16;
+        pdu.parts = vec![
+            PartSpec::text_in("Hallo Welt, schönes Foto!", wsp::MIB_UTF_16),
+            PartSpec::multipart(vec![
+                PartSpec::text_in("café", wsp::MIB_ISO_8859_1),
+                PartSpec::media("image/png", "x.png", vec![0x89, b'P', b'N', b'G']),
+            ]),
+        ];
+        let bytes = pdu.encode();
+        let msg = decode(&bytes).expect("decodes");
+        let d = details(&msg);
+        assert!(msg.problems.is_empty(), "{:?}", msg.problems);
+        assert_eq!(msg.subject.as_deref(), Some("Привет"));
+        assert_eq!(d.date, Some(1_700_000_000));
+        assert_eq!(msg.envelope.sender.as_ref().map(|a| a.value.as_str()), Some("+4912345"));
+        let texts: Vec<_> = msg.text_parts.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(texts, ["Hallo Welt, schönes Foto!", "café"]);
+        let depths: Vec<_> = d.parts.iter().map(|p| p.depth).collect();
+        assert_eq!(depths, [0, 0, 1, 1]);
+        assert_eq!(msg.attachments.len(), 1);
+    }
+
+    #[test]
+    fn notification_ind_round_trip_and_push() {
+        let mut pdu = Pdu::new(MessageType::NotificationInd);
+        pdu.from = Some("+4915199999/TYPE=PLMN".into());
+        pdu.subject = Some("You won".into());
+        pdu.message_class = Some(0x80);
+        pdu.message_size = Some(16_384);
+        pdu.expiry = Some(TimeValue::Relative(259_200));
+        pdu.content_location = Some("http://mmsc.example/get?id=abc".into());
+        let bytes = pdu.encode();
+        let msg = decode(&bytes).expect("decodes");
+        let d = details(&msg);
+        assert_eq!(d.message_size, Some(16_384));
+        assert_eq!(d.expiry, Some(TimeValue::Relative(259_200)));
+        assert_eq!(msg.urls[0], "http://mmsc.example/get?id=abc");
+        assert!(!msg.is_notification);
+
+        let push = wap_push(0x2A, &bytes);
+        let msg = decode_wap_push(&push).expect("push decodes");
+        let d = details(&msg);
+        assert_eq!(msg.urls[0], "http://mmsc.example/get?id=abc");
+        assert_eq!(msg.subject.as_deref(), Some("You won"));
+        let push = d.push.as_ref().expect("push details");
+        assert_eq!(push.transaction_id, Some(0x2A));
+        assert_eq!(push.content_type, "application/vnd.wap.mms-message");
+        assert_eq!(push.application_id.as_deref(), Some("x-wap-application:mms.ua"));
+    }
+}
