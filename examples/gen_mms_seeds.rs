@@ -28,7 +28,8 @@ fn smil(image: &str, text: &str) -> PartSpec {
          <body><par dur=\"5000ms\"><img src=\"{image}\" region=\"Image\"/>\
          <text src=\"{text}\" region=\"Text\"/></par></body></smil>"
     );
-    PartSpec::media("application/smil", "presentation.smil", smil.into_bytes()).with_content_id("<smil>")
+    PartSpec::media("application/smil", "presentation.smil", smil.into_bytes())
+        .with_content_id("<smil>")
 }
 
 /// A tiny stand-in JPEG: SOI, a JFIF APP0 header and EOI.
@@ -68,7 +69,10 @@ fn seeds() -> Vec<(&'static str, Vec<u8>)> {
     let mut spam = Pdu::new(MessageType::SendReq);
     spam.transaction_id = Some("spam-0001".into());
     spam.from = Some(String::new());
-    spam.to = vec!["+491700000001/TYPE=PLMN".into(), "+491700000002/TYPE=PLMN".into()];
+    spam.to = vec![
+        "+491700000001/TYPE=PLMN".into(),
+        "+491700000002/TYPE=PLMN".into(),
+    ];
     spam.subject = Some("🎉 GEWINNER! Your €1000 prize is waiting".into());
     spam.message_class = Some(0x81);
     spam.related_start = Some("<smil>".into());
@@ -104,7 +108,11 @@ fn seeds() -> Vec<(&'static str, Vec<u8>)> {
     )];
     out.push(("ham-utf16-text.mms", utf16.encode()));
 
-    let mut nested = retrieve_conf("nest-0001", "friend@example.com", "Holiday pictures, part 2");
+    let mut nested = retrieve_conf(
+        "nest-0001",
+        "friend@example.com",
+        "Holiday pictures, part 2",
+    );
     nested.parts = vec![
         PartSpec::text("Two more from the trip, the rest follows tomorrow."),
         PartSpec::multipart(vec![

@@ -50,7 +50,10 @@ fn all_mms_vectors_decode() {
         for file in &files {
             total += 1;
             let bytes = std::fs::read(file).expect("read a vector");
-            let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let msg = match mms::decode(&bytes) {
                 Ok(m) => m,
                 Err(e) => {
@@ -61,23 +64,34 @@ fn all_mms_vectors_decode() {
             let d = details(&msg);
             assert!(!d.message_type.is_empty(), "{name}: no message type");
             *per_type.entry(d.message_type.clone()).or_default() += 1;
-            if d.headers.iter().any(|(n, _)| n == "From") && d.from.is_some() {
-                assert!(msg.envelope.sender.is_some(), "{name}: From not in the envelope");
+            if d.headers.iter().any(|(n, _)| n == "From") && d.fields.from.is_some() {
+                assert!(
+                    msg.envelope.sender.is_some(),
+                    "{name}: From not in the envelope"
+                );
             }
             if d.headers.iter().any(|(n, _)| n == "Subject") {
                 assert!(msg.subject.is_some(), "{name}: Subject not extracted");
             }
-            if d.content_type.as_ref().is_some_and(|c| c.is_multipart()) && bytes.len() > msg.body_offset + 1 {
+            if d.fields
+                .content_type
+                .as_ref()
+                .is_some_and(|c| c.is_multipart())
+                && bytes.len() > msg.body_offset + 1
+            {
                 assert!(!d.parts.is_empty(), "{name}: multipart body without parts");
             }
             if d.message_type == "m-notification-ind" {
-                let loc = d.content_location.as_deref().unwrap_or_default();
-                assert!(msg.urls.iter().any(|u| u == loc), "{name}: content location not in urls");
+                let loc = d.fields.content_location.as_deref().unwrap_or_default();
+                assert!(
+                    msg.urls.iter().any(|u| u == loc),
+                    "{name}: content location not in urls"
+                );
             }
             println!(
                 "{name}: {} from={:?} subject={:?} parts={} text={} attachments={} urls={} problems={:?}",
                 d.message_type,
-                d.from,
+                d.fields.from,
                 msg.subject,
                 d.parts.len(),
                 msg.text_parts.len(),
@@ -89,14 +103,20 @@ fn all_mms_vectors_decode() {
         }
         println!(
             "== {}: {ok}/{} decoded",
-            dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            dir.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
             files.len()
         );
     }
     for (t, n) in &per_type {
         println!("== type {t}: {n}");
     }
-    assert!(failures.is_empty(), "failed to decode:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "failed to decode:\n{}",
+        failures.join("\n")
+    );
     assert_eq!(total, 100, "expected the 100 MMS vectors");
 }
 
@@ -139,7 +159,9 @@ fn deliver_user_data(tpdu: &[u8]) -> Option<(u16, u8, u8, Vec<u8>)> {
         let ie = udh.get(j + 2..j + 2 + len)?;
         match (iei, ie) {
             (0x00, [r, n, s]) => (reference, total, seq) = (u16::from(*r), *n, *s),
-            (0x08, [r1, r2, n, s]) => (reference, total, seq) = (u16::from_be_bytes([*r1, *r2]), *n, *s),
+            (0x08, [r1, r2, n, s]) => {
+                (reference, total, seq) = (u16::from_be_bytes([*r1, *r2]), *n, *s)
+            }
             _ => {}
         }
         j += 2 + len;
@@ -161,13 +183,20 @@ fn wap_push_vectors_in_python_messaging_tpdus() {
     let mut segments: BTreeMap<u16, Vec<(u8, u8, Vec<u8>)>> = BTreeMap::new();
     for line in tsv.lines().skip(1) {
         let cols: Vec<_> = line.split('\t').collect();
-        let (Some(file), Some(hex)) = (cols.first(), cols.last()) else { continue };
+        let (Some(file), Some(hex)) = (cols.first(), cols.last()) else {
+            continue;
+        };
         if *file != "test_wap.py" {
             continue;
         }
-        let Some(tpdu) = unhex(hex.trim()) else { continue };
+        let Some(tpdu) = unhex(hex.trim()) else {
+            continue;
+        };
         if let Some((reference, seq, total, ud)) = deliver_user_data(&tpdu) {
-            segments.entry(reference).or_default().push((seq, total, ud));
+            segments
+                .entry(reference)
+                .or_default()
+                .push((seq, total, ud));
         }
     }
     let (mut mms_pushes, mut other_pushes) = (0, 0);
@@ -180,12 +209,19 @@ fn wap_push_vectors_in_python_messaging_tpdus() {
         match mms::decode_wap_push(&push) {
             Ok(msg) => {
                 let d = details(&msg);
-                let loc = d.content_location.clone().expect("notification has a content location");
+                let loc = d
+                    .fields
+                    .content_location
+                    .clone()
+                    .expect("notification has a content location");
                 assert!(loc.starts_with("http://"), "ref {reference}: {loc}");
                 assert!(msg.urls.contains(&loc));
                 assert_eq!(d.message_type, "m-notification-ind");
                 assert!(msg.envelope.sender.is_some());
-                println!("push ref {reference}: {} from {:?} location {loc}", d.message_type, d.from);
+                println!(
+                    "push ref {reference}: {} from {:?} location {loc}",
+                    d.message_type, d.fields.from
+                );
                 mms_pushes += 1;
             }
             Err(MmsError::NotMmsPush { content_type, .. }) => {
@@ -196,7 +232,10 @@ fn wap_push_vectors_in_python_messaging_tpdus() {
         }
     }
     println!("== WAP push: {mms_pushes} MMS notifications, {other_pushes} other pushes");
-    assert_eq!(mms_pushes, 2, "python-messaging's two m-notification-ind pushes");
+    assert_eq!(
+        mms_pushes, 2,
+        "python-messaging's two m-notification-ind pushes"
+    );
     assert_eq!(other_pushes, 1, "python-messaging's SI push");
 }
 
@@ -223,7 +262,10 @@ fn project_seeds_decode() {
 
     let spam = read("spam-send-req-prize.mms");
     let msg = mms::decode(&spam).expect("spam seed");
-    assert!(msg.urls.iter().any(|u| u.contains("claim-prize.example.com")));
+    assert!(msg
+        .urls
+        .iter()
+        .any(|u| u.contains("claim-prize.example.com")));
     assert_eq!(msg.attachments.len(), 2);
 
     let hex = String::from_utf8(read("wap-push-notification.hex")).expect("hex text");
@@ -234,7 +276,12 @@ fn project_seeds_decode() {
         Some("http://free-giftcard.example.org/mms/get?id=9f3a7c")
     );
 
-    for name in ["ham-retrieve-conf-photo.mms", "ham-utf16-text.mms", "ham-nested-multipart.mms", "spam-notification-ind.mms"] {
+    for name in [
+        "ham-retrieve-conf-photo.mms",
+        "ham-utf16-text.mms",
+        "ham-nested-multipart.mms",
+        "spam-notification-ind.mms",
+    ] {
         let bytes = read(name);
         let msg = mms::decode(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(msg.problems.is_empty(), "{name}: {:?}", msg.problems);

@@ -21,25 +21,33 @@ pub fn fill(msg: &mut Message<'_>, d: &mut MmsDetails, body: &[u8], body_start: 
             value: value.clone(),
         })
         .collect();
-    msg.subject = d.subject.clone();
-    msg.envelope.sender = d.from.as_deref().map(address);
-    msg.envelope.recipients = d.to.iter().chain(&d.cc).chain(&d.bcc).map(|a| address(a)).collect();
-    msg.is_notification = MessageType::from_byte(d.message_type_byte).is_some_and(MessageType::is_notification);
+    msg.subject = d.fields.subject.clone();
+    msg.envelope.sender = d.fields.from.as_deref().map(address);
+    msg.envelope.recipients = d
+        .fields
+        .to
+        .iter()
+        .chain(&d.fields.cc)
+        .chain(&d.fields.bcc)
+        .map(|a| address(a))
+        .collect();
+    msg.is_notification =
+        MessageType::from_byte(d.message_type_byte).is_some_and(MessageType::is_notification);
 
     // The content location of m-notification-ind is the URL a spammer wants
     // fetched: keep it verbatim, even when it has no dot (`http://mmsc/x`).
-    if let Some(loc) = &d.content_location {
+    if let Some(loc) = &d.fields.content_location {
         if !loc.is_empty() {
             msg.urls.push(loc.clone());
         }
         urls::extract(loc, &mut msg.urls);
     }
-    if let Some(subject) = &d.subject {
+    if let Some(subject) = &d.fields.subject {
         urls::extract(subject, &mut msg.urls);
     }
 
     let mut parts = Vec::new();
-    match &d.content_type {
+    match &d.fields.content_type {
         Some(ct) if ct.is_multipart() => {
             multipart::parse(body, body_start, 0, &mut parts, &mut msg.problems);
         }
@@ -57,7 +65,10 @@ pub fn fill(msg: &mut Message<'_>, d: &mut MmsDetails, body: &[u8], body_start: 
         None if !body.is_empty() => msg.problem(
             ProblemKind::ProtocolViolation,
             Some(body_start),
-            format!("{} bytes after the headers without a Content-Type", body.len()),
+            format!(
+                "{} bytes after the headers without a Content-Type",
+                body.len()
+            ),
         ),
         _ => {}
     }
@@ -78,7 +89,11 @@ pub fn fill(msg: &mut Message<'_>, d: &mut MmsDetails, body: &[u8], body_start: 
         let media = part.content_type.media.to_ascii_lowercase();
         if part.content_type.is_text() {
             let text = part_text(msg, part);
-            let text = if media == "text/html" { html_to_text(&text) } else { text };
+            let text = if media == "text/html" {
+                html_to_text(&text)
+            } else {
+                text
+            };
             urls::extract(&text, &mut msg.urls);
             msg.text_parts.push(TextPart {
                 content_type: media,
@@ -141,7 +156,9 @@ fn part_text(msg: &mut Message<'_>, part: &Part<'_>) -> String {
                 Some(part.offset),
                 "text part without charset is not utf-8; decoded as windows-1252",
             );
-            wsp::decode_text(&decoded, Some(wsp::MIB_WINDOWS_1252)).0.into_owned()
+            wsp::decode_text(&decoded, Some(wsp::MIB_WINDOWS_1252))
+                .0
+                .into_owned()
         }
         Some(why) => {
             msg.problem(ProblemKind::BadCharset, Some(part.offset), why);
@@ -170,7 +187,11 @@ fn html_to_text(html: &str) -> String {
             out.push(' ');
         }
         let lower = tag.to_ascii_lowercase();
-        if lower.starts_with("br") || lower.starts_with("p") || lower.starts_with("/p") || lower.starts_with("div") {
+        if lower.starts_with("br")
+            || lower.starts_with("p")
+            || lower.starts_with("/p")
+            || lower.starts_with("div")
+        {
             out.push('\n');
         }
         rest = &rest[lt + gt + 1..];

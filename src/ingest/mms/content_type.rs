@@ -67,14 +67,17 @@ fn lossy(bytes: &[u8]) -> String {
 }
 
 fn media_name(code: u64) -> String {
-    wsp::content_type_name(code).map_or_else(|| format!("application/x-wsp-0x{code:02x}"), str::to_string)
+    wsp::content_type_name(code)
+        .map_or_else(|| format!("application/x-wsp-0x{code:02x}"), str::to_string)
 }
 
 /// Content-type-value: Constrained-media | Content-general-form.
 pub fn read(r: &mut Reader<'_>) -> Result<ContentType, MmsError> {
     const WHAT: &str = "Content-Type";
     match r.peek() {
-        Some(0x80..) => Ok(ContentType::new(media_name(u64::from(r.short_integer(WHAT)?)))),
+        Some(0x80..) => Ok(ContentType::new(media_name(u64::from(
+            r.short_integer(WHAT)?,
+        )))),
         Some(0..=31) => {
             let mut inner = r.length_bounded(WHAT)?;
             let media = match inner.peek() {

@@ -58,11 +58,18 @@ impl PartSpec {
     pub fn text_in(text: &str, charset: u32) -> PartSpec {
         let data = match charset {
             wsp::MIB_UTF_16 | wsp::MIB_UCS_2 | wsp::MIB_UTF_16BE => {
-                let mut v = if charset == wsp::MIB_UTF_16 { vec![0xFE, 0xFF] } else { Vec::new() };
+                let mut v = if charset == wsp::MIB_UTF_16 {
+                    vec![0xFE, 0xFF]
+                } else {
+                    Vec::new()
+                };
                 v.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
                 v
             }
-            wsp::MIB_ISO_8859_1 => text.chars().map(|c| u8::try_from(c).unwrap_or(b'?')).collect(),
+            wsp::MIB_ISO_8859_1 => text
+                .chars()
+                .map(|c| u8::try_from(c).unwrap_or(b'?'))
+                .collect(),
             _ => text.as_bytes().to_vec(),
         };
         PartSpec {
@@ -205,7 +212,9 @@ impl Pdu {
                     &[(0x09, "application/smil"), (0x0A, start)],
                     None,
                 ),
-                None => put_content_type(&mut out, "application/vnd.wap.multipart.mixed", &[], None),
+                None => {
+                    put_content_type(&mut out, "application/vnd.wap.multipart.mixed", &[], None)
+                }
             }
             put_multipart(&mut out, &self.parts);
         }
@@ -342,7 +351,10 @@ pub fn put_encoded_string(out: &mut Vec<u8>, text: &str, charset: u32) {
     }
     let utf16 = matches!(charset, wsp::MIB_UTF_16 | wsp::MIB_UCS_2);
     let mut v = Vec::new();
-    put_integer(&mut v, u64::from(if utf16 { charset } else { wsp::MIB_UTF_8 }));
+    put_integer(
+        &mut v,
+        u64::from(if utf16 { charset } else { wsp::MIB_UTF_8 }),
+    );
     match charset {
         wsp::MIB_UTF_16 | wsp::MIB_UCS_2 => {
             v.extend_from_slice(&[0xFE, 0xFF]);
@@ -397,8 +409,11 @@ mod tests {
         pdu.message_class = Some(0x81);
         pdu.related_start = Some("<smil>".into());
         pdu.parts = vec![
-            PartSpec::media("application/smil", "s.smil", smil.as_bytes().to_vec()).with_content_id("<smil>"),
-            PartSpec::text(text).with_location("t.txt").with_content_id("<t>"),
+            PartSpec::media("application/smil", "s.smil", smil.as_bytes().to_vec())
+                .with_content_id("<smil>"),
+            PartSpec::text(text)
+                .with_location("t.txt")
+                .with_content_id("<t>"),
             PartSpec::media("image/jpeg", "p.jpg", jpeg()),
         ];
         let bytes = pdu.encode();
@@ -406,14 +421,14 @@ mod tests {
         let d = details(&msg);
         assert!(msg.problems.is_empty(), "{:?}", msg.problems);
         assert_eq!(d.message_type, "m-send-req");
-        assert_eq!(d.transaction_id.as_deref(), Some("tx-42"));
-        assert_eq!(d.mms_version.as_deref(), Some("1.2"));
+        assert_eq!(d.fields.transaction_id.as_deref(), Some("tx-42"));
+        assert_eq!(d.fields.mms_version.as_deref(), Some("1.2"));
         assert_eq!(msg.envelope.sender, None);
         assert_eq!(msg.envelope.recipients.len(), 3);
         assert_eq!(msg.envelope.recipients[0].value, "+4917000000");
         assert_eq!(msg.subject.as_deref(), Some("Ihr Gewinn wartet ✓"));
-        assert_eq!(d.message_class.as_deref(), Some("Advertisement"));
-        let ct = d.content_type.as_ref().expect("content type");
+        assert_eq!(d.fields.message_class.as_deref(), Some("Advertisement"));
+        let ct = d.fields.content_type.as_ref().expect("content type");
         assert_eq!(ct.media, "application/vnd.wap.multipart.related");
         assert_eq!(ct.param("type"), Some("application/smil"));
         assert_eq!(ct.param("start"), Some("<smil>"));
@@ -424,7 +439,10 @@ mod tests {
         assert_eq!(msg.attachments[1].content_type, "image/jpeg");
         assert_eq!(msg.attachments[1].filename.as_deref(), Some("p.jpg"));
         assert_eq!(msg.attachments[1].size, 306);
-        assert!(msg.urls.iter().any(|u| u.starts_with("https://promo.example/win")));
+        assert!(msg
+            .urls
+            .iter()
+            .any(|u| u.starts_with("https://promo.example/win")));
         assert_eq!(d.parts[0].content_id.as_deref(), Some("<smil>"));
     }
 
@@ -450,8 +468,11 @@ mod tests {
         let d = details(&msg);
         assert!(msg.problems.is_empty(), "{:?}", msg.problems);
         assert_eq!(msg.subject.as_deref(), Some("Привет"));
-        assert_eq!(d.date, Some(1_700_000_000));
-        assert_eq!(msg.envelope.sender.as_ref().map(|a| a.value.as_str()), Some("+4912345"));
+        assert_eq!(d.fields.date, Some(1_700_000_000));
+        assert_eq!(
+            msg.envelope.sender.as_ref().map(|a| a.value.as_str()),
+            Some("+4912345")
+        );
         let texts: Vec<_> = msg.text_parts.iter().map(|t| t.text.as_str()).collect();
         assert_eq!(texts, ["Hallo Welt, schönes Foto!", "café"]);
         let depths: Vec<_> = d.parts.iter().map(|p| p.depth).collect();
@@ -471,8 +492,8 @@ mod tests {
         let bytes = pdu.encode();
         let msg = decode(&bytes).expect("decodes");
         let d = details(&msg);
-        assert_eq!(d.message_size, Some(16_384));
-        assert_eq!(d.expiry, Some(TimeValue::Relative(259_200)));
+        assert_eq!(d.fields.message_size, Some(16_384));
+        assert_eq!(d.fields.expiry, Some(TimeValue::Relative(259_200)));
         assert_eq!(msg.urls[0], "http://mmsc.example/get?id=abc");
         assert!(!msg.is_notification);
 
@@ -484,6 +505,9 @@ mod tests {
         let push = d.push.as_ref().expect("push details");
         assert_eq!(push.transaction_id, Some(0x2A));
         assert_eq!(push.content_type, "application/vnd.wap.mms-message");
-        assert_eq!(push.application_id.as_deref(), Some("x-wap-application:mms.ua"));
+        assert_eq!(
+            push.application_id.as_deref(),
+            Some("x-wap-application:mms.ua")
+        );
     }
 }

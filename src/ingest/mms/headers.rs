@@ -284,9 +284,19 @@ pub fn parse(
     problems: &mut Vec<Problem>,
 ) -> Result<usize, MmsError> {
     match bytes {
-        [] => return Err(MmsError::Truncated { what: "X-Mms-Message-Type", offset: 0 }),
+        [] => {
+            return Err(MmsError::Truncated {
+                what: "X-Mms-Message-Type",
+                offset: 0,
+            })
+        }
         [0x8C, ..] => {}
-        [b, ..] => return Err(MmsError::NotMms { offset: 0, found: *b }),
+        [b, ..] => {
+            return Err(MmsError::NotMms {
+                offset: 0,
+                found: *b,
+            })
+        }
     }
     let mut r = Reader::new(bytes, 0);
     while let Some(b) = r.peek() {
@@ -298,7 +308,8 @@ pub fn parse(
             continue;
         }
         let result = if b & 0x80 != 0 {
-            r.byte("field code").and_then(|_| read_field(b & 0x7F, &mut r, d, problems))
+            r.byte("field code")
+                .and_then(|_| read_field(b & 0x7F, &mut r, d, problems))
         } else {
             read_application_header(&mut r)
         };
@@ -316,7 +327,11 @@ pub fn parse(
                     }
                     _ => ProblemKind::MalformedHeader,
                 };
-                problems.push(Problem::new(kind, e.offset().or(Some(start)), e.to_string()));
+                problems.push(Problem::new(
+                    kind,
+                    e.offset().or(Some(start)),
+                    e.to_string(),
+                ));
                 return Ok(bytes.len());
             }
         }
@@ -352,14 +367,18 @@ fn read_field(
             let s = r.encoded_string(name)?;
             let (text, bad) = s.decode();
             if let Some(why) = bad {
-                problems.push(Problem::new(ProblemKind::BadCharset, Some(s.offset), format!("{name}: {why}")));
+                problems.push(Problem::new(
+                    ProblemKind::BadCharset,
+                    Some(s.offset),
+                    format!("{name}: {why}"),
+                ));
             }
             let text = text.into_owned();
             match code {
-                0x01 => d.bcc.push(text.clone()),
-                0x02 => d.cc.push(text.clone()),
-                0x17 => d.to.push(text.clone()),
-                0x16 => d.subject = Some(text.clone()),
+                0x01 => d.fields.bcc.push(text.clone()),
+                0x02 => d.fields.cc.push(text.clone()),
+                0x17 => d.fields.to.push(text.clone()),
+                0x16 => d.fields.subject = Some(text.clone()),
                 _ => {}
             }
             text
@@ -367,9 +386,9 @@ fn read_field(
         Kind::Text => {
             let text = String::from_utf8_lossy(r.text_string(name)?).into_owned();
             match code {
-                0x03 => d.content_location = Some(text.clone()),
-                0x0B => d.message_id = Some(text.clone()),
-                0x18 => d.transaction_id = Some(text.clone()),
+                0x03 => d.fields.content_location = Some(text.clone()),
+                0x0B => d.fields.message_id = Some(text.clone()),
+                0x18 => d.fields.transaction_id = Some(text.clone()),
                 _ => {}
             }
             text
@@ -378,10 +397,10 @@ fn read_field(
             let v = r.long_integer(name)?;
             match code {
                 0x05 => {
-                    d.date = Some(v);
+                    d.fields.date = Some(v);
                     return Ok((name.to_string(), rfc2822_date(v)));
                 }
-                0x0E => d.message_size = Some(v),
+                0x0E => d.fields.message_size = Some(v),
                 _ => {}
             }
             v.to_string()
@@ -395,10 +414,16 @@ fn read_field(
             let t = match token {
                 0x80 => TimeValue::Absolute(secs),
                 0x81 => TimeValue::Relative(secs),
-                found => return Err(MmsError::Unexpected { what: name, offset, found }),
+                found => {
+                    return Err(MmsError::Unexpected {
+                        what: name,
+                        offset,
+                        found,
+                    })
+                }
             };
             if code == 0x08 {
-                d.expiry = Some(t);
+                d.fields.expiry = Some(t);
             }
             match t {
                 TimeValue::Absolute(s) => rfc2822_date(s),
@@ -413,25 +438,35 @@ fn read_field(
                     let s = inner.encoded_string(name)?;
                     let (text, bad) = s.decode();
                     if let Some(why) = bad {
-                        problems.push(Problem::new(ProblemKind::BadCharset, Some(s.offset), format!("From: {why}")));
+                        problems.push(Problem::new(
+                            ProblemKind::BadCharset,
+                            Some(s.offset),
+                            format!("From: {why}"),
+                        ));
                     }
-                    d.from = Some(text.clone().into_owned());
+                    d.fields.from = Some(text.clone().into_owned());
                     text.into_owned()
                 }
                 0x81 => "#insert-address".to_string(),
-                found => return Err(MmsError::Unexpected { what: name, offset, found }),
+                found => {
+                    return Err(MmsError::Unexpected {
+                        what: name,
+                        offset,
+                        found,
+                    })
+                }
             }
         }
         Kind::ContentType => {
             let ct = content_type::read(r)?;
             let shown = ct.to_string();
-            d.content_type = Some(ct);
+            d.fields.content_type = Some(ct);
             shown
         }
         Kind::Version => {
             let v = r.short_integer(name)?;
             let shown = format!("{}.{}", v >> 4, v & 0x0F);
-            d.mms_version = Some(shown.clone());
+            d.fields.mms_version = Some(shown.clone());
             shown
         }
         Kind::MessageType => {
@@ -464,7 +499,7 @@ fn read_field(
                     .find(|(c, _)| *c == b)
                     .map_or_else(|| format!("0x{b:02X}"), |(_, n)| (*n).to_string());
                 if code == 0x0A {
-                    d.message_class = Some(shown.clone());
+                    d.fields.message_class = Some(shown.clone());
                 }
                 shown
             }
@@ -477,8 +512,8 @@ fn read_field(
             }
         }
     };
-    if code == 0x0A && d.message_class.is_none() {
-        d.message_class = Some(value.clone());
+    if code == 0x0A && d.fields.message_class.is_none() {
+        d.fields.message_class = Some(value.clone());
     }
     Ok((name.to_string(), value))
 }
@@ -529,9 +564,17 @@ mod tests {
         assert_eq!(
             names,
             [
-                "m-send-req", "m-send-conf", "m-notification-ind", "m-notifyresp-ind",
-                "m-retrieve-conf", "m-acknowledge-ind", "m-delivery-ind", "m-read-rec-ind",
-                "m-read-orig-ind", "m-forward-req", "m-forward-conf"
+                "m-send-req",
+                "m-send-conf",
+                "m-notification-ind",
+                "m-notifyresp-ind",
+                "m-retrieve-conf",
+                "m-acknowledge-ind",
+                "m-delivery-ind",
+                "m-read-rec-ind",
+                "m-read-orig-ind",
+                "m-forward-req",
+                "m-forward-conf"
             ]
             .map(Some)
         );
@@ -563,7 +606,10 @@ mod tests {
         let mut d = MmsDetails::default();
         assert!(matches!(
             parse(b"hello", &mut d, &mut Vec::new()),
-            Err(MmsError::NotMms { offset: 0, found: b'h' })
+            Err(MmsError::NotMms {
+                offset: 0,
+                found: b'h'
+            })
         ));
         assert!(parse(b"", &mut d, &mut Vec::new()).is_err());
     }

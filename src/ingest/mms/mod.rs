@@ -46,11 +46,28 @@ pub use push::{decode_wap_push, PushDetails};
 
 /// Protocol details of an MMS message for `inspect`: the decoded header
 /// fields (raw address forms included) and the part tree.
+///
+/// The header fields sit behind a `Box` so that [`Protocol`] stays small
+/// for the channels that carry less.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct MmsDetails {
     /// Message type name, e.g. `m-retrieve-conf` (§7.3.30).
     pub message_type: String,
     pub message_type_byte: u8,
+    #[serde(flatten)]
+    pub fields: Box<HeaderFields>,
+    /// Every header field in wire order, value decoded for display.
+    pub headers: Vec<(String, String)>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<PartInfo>,
+    /// The WAP Push envelope, when the PDU came in one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub push: Option<Box<PushDetails>>,
+}
+
+/// The header fields spam rules and operators look at, decoded.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct HeaderFields {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -79,15 +96,8 @@ pub struct MmsDetails {
     pub message_size: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expiry: Option<TimeValue>,
-    /// Every header field in wire order, value decoded for display.
-    pub headers: Vec<(String, String)>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type: Option<ContentType>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub parts: Vec<PartInfo>,
-    /// The WAP Push envelope, when the PDU came in one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub push: Option<PushDetails>,
 }
 
 /// One node of the part tree (multipart containers included).
@@ -112,7 +122,9 @@ pub enum MmsError {
     Truncated { what: &'static str, offset: usize },
     #[error("byte {offset}: {what} has no terminating NUL")]
     Unterminated { what: &'static str, offset: usize },
-    #[error("byte {offset}: {what} overflows (uintvar over 5 octets/32 bits, or integer over 8 octets)")]
+    #[error(
+        "byte {offset}: {what} overflows (uintvar over 5 octets/32 bits, or integer over 8 octets)"
+    )]
     Overflow { what: &'static str, offset: usize },
     #[error("byte {offset}: unexpected octet 0x{found:02X} in {what}")]
     Unexpected {
@@ -175,7 +187,12 @@ pub fn decode(bytes: &[u8]) -> Result<Message<'_>, MmsError> {
     let mut msg = Message::new(Channel::Mms, Cow::Borrowed(bytes), Protocol::None);
     msg.problems = problems;
     msg.body_offset = body_start;
-    body::fill(&mut msg, &mut details, bytes.get(body_start..).unwrap_or(&[]), body_start);
+    body::fill(
+        &mut msg,
+        &mut details,
+        bytes.get(body_start..).unwrap_or(&[]),
+        body_start,
+    );
     msg.protocol = Protocol::Mms(details);
     Ok(msg)
 }
@@ -228,20 +245,29 @@ mod tests {
         let d = details(&msg);
         assert_eq!(d.message_type, "m-retrieve-conf");
         assert_eq!(d.message_type_byte, 0x84);
-        assert_eq!(d.transaction_id.as_deref(), Some("1201657238"));
-        assert_eq!(d.mms_version.as_deref(), Some("1.3"));
-        assert_eq!(d.message_id.as_deref(), Some("mt-212"));
-        assert_eq!(d.date, Some(0x479F_D596));
-        assert_eq!(d.from.as_deref(), Some("+49891000/TYPE=PLMN"));
-        assert_eq!(msg.envelope.sender.as_ref().map(|a| a.value.as_str()), Some("+49891000"));
+        assert_eq!(d.fields.transaction_id.as_deref(), Some("1201657238"));
+        assert_eq!(d.fields.mms_version.as_deref(), Some("1.3"));
+        assert_eq!(d.fields.message_id.as_deref(), Some("mt-212"));
+        assert_eq!(d.fields.date, Some(0x479F_D596));
+        assert_eq!(d.fields.from.as_deref(), Some("+49891000/TYPE=PLMN"));
+        assert_eq!(
+            msg.envelope.sender.as_ref().map(|a| a.value.as_str()),
+            Some("+49891000")
+        );
         assert_eq!(msg.subject.as_deref(), Some("MMS-1.3-con-212"));
         assert_eq!(d.parts.len(), 1);
         assert_eq!(d.parts[0].size, 59);
         assert_eq!(d.parts[0].offset + 59, 200, "all 200 bytes consumed");
-        assert_eq!(msg.text_parts[0].text, "The quick brown fox jumped over the lazy dog 1234567890/!()");
+        assert_eq!(
+            msg.text_parts[0].text,
+            "The quick brown fox jumped over the lazy dog 1234567890/!()"
+        );
         assert!(msg.problems.is_empty(), "{:?}", msg.problems);
         assert!(!msg.is_notification);
-        assert_eq!(msg.header_values("X-Mms-Message-Type").next(), Some("m-retrieve-conf"));
+        assert_eq!(
+            msg.header_values("X-Mms-Message-Type").next(),
+            Some("m-retrieve-conf")
+        );
         assert_eq!(
             msg.header_values("Content-Type").next(),
             Some("application/vnd.wap.multipart.mixed")
@@ -264,10 +290,13 @@ mod tests {
         let msg = decode(&v).expect("decodes");
         let d = details(&msg);
         assert_eq!(d.message_type, "m-notification-ind");
-        assert_eq!(d.message_size, Some(16384));
-        assert_eq!(d.expiry, Some(TimeValue::Relative(259_200)));
-        assert_eq!(d.message_class.as_deref(), Some("Personal"));
-        assert_eq!(msg.urls.first().map(String::as_str), Some("http://mms.example.com/m/4112345"));
+        assert_eq!(d.fields.message_size, Some(16384));
+        assert_eq!(d.fields.expiry, Some(TimeValue::Relative(259_200)));
+        assert_eq!(d.fields.message_class.as_deref(), Some("Personal"));
+        assert_eq!(
+            msg.urls.first().map(String::as_str),
+            Some("http://mms.example.com/m/4112345")
+        );
         assert!(!msg.is_notification, "notifications of new MMS are scored");
         assert!(msg.problems.is_empty(), "{:?}", msg.problems);
     }
@@ -297,7 +326,8 @@ mod tests {
         pdu.subject = Some("Grüße".into());
         pdu.related_start = Some("<smil>".into());
         pdu.parts = vec![
-            PartSpec::media("application/smil", "s.smil", b"<smil/>".to_vec()).with_content_id("<smil>"),
+            PartSpec::media("application/smil", "s.smil", b"<smil/>".to_vec())
+                .with_content_id("<smil>"),
             PartSpec::text("Hallo"),
             PartSpec::multipart(vec![PartSpec::text_in("inner", wsp::MIB_UTF_16)]),
         ];
@@ -328,7 +358,10 @@ mod tests {
     fn truncated_body_is_a_problem_with_offset() {
         let bytes = retrieve_conf_1();
         let msg = decode(&bytes[..150]).expect("headers decode");
-        assert!(msg.problems.iter().any(|p| p.kind == ProblemKind::Truncated && p.offset.is_some()));
+        assert!(msg
+            .problems
+            .iter()
+            .any(|p| p.kind == ProblemKind::Truncated && p.offset.is_some()));
         assert_eq!(msg.subject.as_deref(), Some("MMS-1.3-con-212"));
     }
 
@@ -345,7 +378,10 @@ mod tests {
 
     #[test]
     fn not_mms_is_a_typed_error() {
-        assert!(matches!(decode(b"GET / HTTP/1.0"), Err(MmsError::NotMms { offset: 0, .. })));
+        assert!(matches!(
+            decode(b"GET / HTTP/1.0"),
+            Err(MmsError::NotMms { offset: 0, .. })
+        ));
         assert_eq!(decode(&[]).err().and_then(|e| e.offset()), Some(0));
     }
 }

@@ -109,7 +109,11 @@ fn parse_entries<'a>(
             offset: 0,
         };
         if let Err(e) = read_part_headers(&mut hr, &mut part) {
-            problems.push(Problem::new(ProblemKind::MalformedMime, e.offset(), e.to_string()));
+            problems.push(Problem::new(
+                ProblemKind::MalformedMime,
+                e.offset(),
+                e.to_string(),
+            ));
         }
         part.offset = r.offset();
         let truncated = data_len > r.remaining();
@@ -310,7 +314,9 @@ mod tests {
         let mut problems = Vec::new();
         parse(&deep, 0, 0, &mut parts, &mut problems);
         assert!(parts.iter().all(|p| p.depth < MAX_DEPTH));
-        assert!(problems.iter().any(|p| p.kind == ProblemKind::LimitExceeded));
+        assert!(problems
+            .iter()
+            .any(|p| p.kind == ProblemKind::LimitExceeded));
         let _ = body;
     }
 
@@ -340,6 +346,8 @@ mod tests {
         let mut problems = Vec::new();
         parse(&data, 0, 0, &mut parts, &mut problems);
         assert_eq!(parts.len(), MAX_PARTS);
-        assert!(problems.iter().any(|p| p.kind == ProblemKind::LimitExceeded));
+        assert!(problems
+            .iter()
+            .any(|p| p.kind == ProblemKind::LimitExceeded));
     }
 }

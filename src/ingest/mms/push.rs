@@ -89,7 +89,7 @@ pub fn decode_wap_push(bytes: &[u8]) -> Result<Message<'static>, MmsError> {
         for part in &mut details.parts {
             part.offset += mms_offset;
         }
-        details.push = Some(push);
+        details.push = Some(Box::new(push));
     }
     Ok(msg)
 }
@@ -109,7 +109,9 @@ fn read_push_headers(r: &mut Reader<'_>, push: &mut PushDetails) -> Result<(), M
                         let id = r.integer_value("X-Wap-Application-Id")?;
                         wsp::application_id_name(id).map_or_else(|| id.to_string(), str::to_string)
                     }
-                    _ => String::from_utf8_lossy(r.text_string("X-Wap-Application-Id")?).into_owned(),
+                    _ => {
+                        String::from_utf8_lossy(r.text_string("X-Wap-Application-Id")?).into_owned()
+                    }
                 };
                 push.application_id = Some(v.clone());
                 v
@@ -153,7 +155,9 @@ mod tests {
         let from = b"+4477/TYPE=PLMN\0";
         v.extend_from_slice(&[0x8D, 0x90, 0x89, from.len() as u8 + 1, 0x80]);
         v.extend_from_slice(from);
-        v.extend_from_slice(&[0x8A, 0x80, 0x8E, 0x02, 0x74, 0x00, 0x88, 0x05, 0x81, 0x03, 0x03, 0xF4, 0x80]);
+        v.extend_from_slice(&[
+            0x8A, 0x80, 0x8E, 0x02, 0x74, 0x00, 0x88, 0x05, 0x81, 0x03, 0x03, 0xF4, 0x80,
+        ]);
         v.push(0x83);
         v.extend_from_slice(b"http://promms/servlets/X\0");
         v
@@ -167,9 +171,15 @@ mod tests {
             Ok(m) => m,
             Err(e) => panic!("{e}"),
         };
-        assert_eq!(msg.urls.first().map(String::as_str), Some("http://promms/servlets/X"));
+        assert_eq!(
+            msg.urls.first().map(String::as_str),
+            Some("http://promms/servlets/X")
+        );
         assert!(!msg.is_notification);
-        assert_eq!(msg.header_values("X-Wap-Application-Id").next(), Some("x-wap-application:mms.ua"));
+        assert_eq!(
+            msg.header_values("X-Wap-Application-Id").next(),
+            Some("x-wap-application:mms.ua")
+        );
     }
 
     #[test]
@@ -182,7 +192,13 @@ mod tests {
     #[test]
     fn non_mms_push_is_refused() {
         let v = [0x01, 0x06, 0x01, 0xAE, 0x00];
-        assert!(matches!(decode_wap_push(&v), Err(MmsError::NotMmsPush { .. })));
-        assert!(matches!(decode_wap_push(&[0x55, 0x55]), Err(MmsError::NotPush { .. })));
+        assert!(matches!(
+            decode_wap_push(&v),
+            Err(MmsError::NotMmsPush { .. })
+        ));
+        assert!(matches!(
+            decode_wap_push(&[0x55, 0x55]),
+            Err(MmsError::NotPush { .. })
+        ));
     }
 }

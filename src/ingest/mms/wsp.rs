@@ -354,9 +354,8 @@ fn is_utf16(mib: u32) -> bool {
 
 /// Windows-1252 0x80–0x9F (the rest matches ISO-8859-1).
 const CP1252_HIGH: [char; 32] = [
-    '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8D}', 'Ž',
-    '\u{8F}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9D}',
-    'ž', 'Ÿ',
+    '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8D}', 'Ž', '\u{8F}',
+    '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9D}', 'ž', 'Ÿ',
 ];
 
 /// Converts text in charset `mib` (None = unspecified) to UTF-8. Unknown
@@ -704,7 +703,10 @@ mod tests {
     #[test]
     fn uintvar_overflow_is_a_typed_error() {
         let mut r = Reader::new(&[0x80, 0x80, 0x80, 0x80, 0x80, 0x01], 7);
-        assert!(matches!(r.uintvar("n"), Err(MmsError::Overflow { offset: 7, .. })));
+        assert!(matches!(
+            r.uintvar("n"),
+            Err(MmsError::Overflow { offset: 7, .. })
+        ));
         // Five octets but more than 32 bits of value.
         let mut r = Reader::new(&[0x9F, 0xFF, 0xFF, 0xFF, 0x7F], 0);
         assert!(matches!(r.uintvar("n"), Err(MmsError::Overflow { .. })));
@@ -738,7 +740,10 @@ mod tests {
         assert_eq!(r.long_integer("d").ok(), Some(0x479F_D596));
         assert_eq!(r.integer_value("s").ok(), Some(0x0E));
         let mut r = Reader::new(&[0x09, 1, 2, 3, 4, 5, 6, 7, 8, 9], 0);
-        assert!(matches!(r.long_integer("d"), Err(MmsError::Overflow { .. })));
+        assert!(matches!(
+            r.long_integer("d"),
+            Err(MmsError::Overflow { .. })
+        ));
     }
 
     #[test]
@@ -763,12 +768,24 @@ mod tests {
 
     #[test]
     fn tables_match_the_spec_codes() {
-        assert_eq!(content_type_name(0x3E), Some("application/vnd.wap.mms-message"));
-        assert_eq!(content_type_name(0x33), Some("application/vnd.wap.multipart.related"));
-        assert_eq!(content_type_name(0x23), Some("application/vnd.wap.multipart.mixed"));
+        assert_eq!(
+            content_type_name(0x3E),
+            Some("application/vnd.wap.mms-message")
+        );
+        assert_eq!(
+            content_type_name(0x33),
+            Some("application/vnd.wap.multipart.related")
+        );
+        assert_eq!(
+            content_type_name(0x23),
+            Some("application/vnd.wap.multipart.mixed")
+        );
         assert_eq!(content_type_name(0x1E), Some("image/jpeg"));
         assert_eq!(header_name(HDR_CONTENT_ID), Some("Content-ID"));
-        assert_eq!(header_name(HDR_X_WAP_APPLICATION_ID), Some("X-Wap-Application-Id"));
+        assert_eq!(
+            header_name(HDR_X_WAP_APPLICATION_ID),
+            Some("X-Wap-Application-Id")
+        );
         assert_eq!(charset_name(106), Some("utf-8"));
     }
 }
