@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use super::content_type::ContentType;
 use super::multipart::{self, Part};
-use super::wsp;
+use super::{transfer, wsp};
 use super::{MessageType, MmsDetails, PartInfo};
 use crate::ingest::urls;
 use crate::message::{Address, Attachment, Header, Message, ProblemKind, TextPart};
@@ -129,8 +129,8 @@ fn address(raw: &str) -> Address {
 /// charset converted. Problems are recorded with the part's offset.
 fn part_text(msg: &mut Message<'_>, part: &Part<'_>) -> String {
     let decoded: Cow<'_, [u8]> = match part.transfer_encoding.as_deref() {
-        Some("base64") => Cow::Owned(base64(part.data)),
-        Some("quoted-printable") => Cow::Owned(quoted_printable(part.data)),
+        Some("base64") => Cow::Owned(transfer::base64(part.data)),
+        Some("quoted-printable") => Cow::Owned(transfer::quoted_printable(part.data)),
         _ => Cow::Borrowed(part.data),
     };
     let ct: &ContentType = &part.content_type;
@@ -205,58 +205,6 @@ fn html_to_text(html: &str) -> String {
         .replace("&amp;", "&")
 }
 
-/// RFC 2045 §6.8 base64, ignoring whitespace and stopping at padding or junk.
-fn base64(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len() / 4 * 3);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for &c in data {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            b'=' => break,
-            _ => continue,
-        };
-        acc = (acc << 6) | u32::from(v);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    out
-}
-
-/// RFC 2045 §6.7 quoted-printable.
-fn quoted_printable(data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(data.len());
-    let mut i = 0;
-    while i < data.len() {
-        if data[i] == b'=' {
-            let hex = |b: u8| (b as char).to_digit(16);
-            match (data.get(i + 1), data.get(i + 2)) {
-                (Some(b'\r'), Some(b'\n')) => i += 3,
-                (Some(b'\n'), _) => i += 2,
-                (Some(&a), Some(&b)) if hex(a).is_some() && hex(b).is_some() => {
-                    out.push((hex(a).unwrap_or(0) * 16 + hex(b).unwrap_or(0)) as u8);
-                    i += 3;
-                }
-                _ => {
-                    out.push(b'=');
-                    i += 1;
-                }
-            }
-        } else {
-            out.push(data[i]);
-            i += 1;
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -266,12 +214,6 @@ mod tests {
         assert_eq!(address("+4912345/TYPE=PLMN").value, "+4912345");
         assert_eq!(address("a@b.example").value, "a@b.example");
         assert_eq!(address("Now <n@now.example>").value, "n@now.example");
-    }
-
-    #[test]
-    fn transfer_decodings() {
-        assert_eq!(base64(b"aGVs\r\nbG8="), b"hello");
-        assert_eq!(quoted_printable(b"caf=C3=A9=\r\n!"), "café!".as_bytes());
     }
 
     #[test]

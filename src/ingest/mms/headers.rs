@@ -8,8 +8,8 @@
 
 use serde::Serialize;
 
-use super::content_type;
 use super::wsp::Reader;
+use super::{content_type, transfer};
 use super::{MmsDetails, MmsError};
 use crate::message::{Problem, ProblemKind};
 
@@ -373,7 +373,12 @@ fn read_field(
                     format!("{name}: {why}"),
                 ));
             }
-            let text = text.into_owned();
+            let mut text = text.into_owned();
+            if code == 0x16 {
+                if let Some(decoded) = transfer::decode_encoded_words(&text) {
+                    text = decoded;
+                }
+            }
             match code {
                 0x01 => d.fields.bcc.push(text.clone()),
                 0x02 => d.fields.cc.push(text.clone()),
@@ -393,8 +398,10 @@ fn read_field(
             }
             text
         }
+        // Long-integer by the spec; Integer-value accepts the short form
+        // some encoders write for small values too.
         Kind::LongInt => {
-            let v = r.long_integer(name)?;
+            let v = r.integer_value(name)?;
             match code {
                 0x05 => {
                     d.fields.date = Some(v);
@@ -410,7 +417,7 @@ fn read_field(
             let mut inner = r.length_bounded(name)?;
             let offset = inner.offset();
             let token = inner.byte(name)?;
-            let secs = inner.long_integer(name)?;
+            let secs = inner.integer_value(name)?;
             let t = match token {
                 0x80 => TimeValue::Absolute(secs),
                 0x81 => TimeValue::Relative(secs),

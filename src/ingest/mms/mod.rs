@@ -31,6 +31,7 @@ pub mod encode;
 pub mod headers;
 pub mod multipart;
 pub mod push;
+mod transfer;
 pub mod wsp;
 
 use std::borrow::Cow;

@@ -408,17 +408,26 @@ pub fn decode_text(bytes: &[u8], mib: Option<u32>) -> (Cow<'_, str>, Option<Stri
     }
 }
 
-/// UTF-16 per RFC 2781: a BOM decides the byte order, else big-endian (and
-/// UCS-2 is its BMP subset, so the same decoder serves).
+/// UTF-16 per RFC 2781: a BOM decides the byte order. Without one the
+/// RFC says big-endian, but encoders on little-endian hosts often omit it,
+/// so the side where the NUL high octets of Latin text fall decides.
+/// UCS-2 is the BMP subset, so the same decoder serves.
 fn decode_utf16(bytes: &[u8], little_default: bool) -> (Cow<'static, str>, Option<String>) {
-    let (mut little, body) = match bytes {
+    let (little, body) = match bytes {
         [0xFE, 0xFF, rest @ ..] => (false, rest),
         [0xFF, 0xFE, rest @ ..] => (true, rest),
-        _ => (little_default, bytes),
+        _ => {
+            let zeros = |first: usize| {
+                bytes
+                    .iter()
+                    .skip(first)
+                    .step_by(2)
+                    .filter(|&&b| b == 0)
+                    .count()
+            };
+            (little_default || zeros(1) > zeros(0), bytes)
+        }
     };
-    if little_default {
-        little = true;
-    }
     let units = body.chunks_exact(2).map(|c| {
         if little {
             u16::from_le_bytes([c[0], c[1]])
@@ -752,6 +761,9 @@ mod tests {
         let mut r = Reader::new(&[0x04, 0x83, b'h', b'i', 0], 0);
         let s = r.encoded_string("s").expect("valid");
         assert_eq!(s.decode().0, "hi");
+        // utf-16 without BOM, little-endian as some hosts write it
+        assert_eq!(decode_text(&[b'h', 0, b'i', 0], Some(MIB_UTF_16)).0, "hi");
+        assert_eq!(decode_text(&[0, b'h', 0, b'i'], Some(MIB_UTF_16)).0, "hi");
         // utf-16 (MIBenum 1015 as long-integer) with BOM and NUL code unit
         let bytes = [0x09, 0x02, 0x03, 0xF7, 0xFE, 0xFF, 0x00, b'h', 0x00, 0x00];
         let mut r = Reader::new(&bytes, 0);
