@@ -87,7 +87,7 @@ pub fn fill(msg: &mut Message<'_>, d: &mut MmsDetails, body: &[u8], body_start: 
             continue;
         }
         let media = part.content_type.media.to_ascii_lowercase();
-        if part.content_type.is_text() {
+        if part.content_type.is_text() && !media.contains("smil") {
             let text = part_text(msg, part);
             let text = if media == "text/html" {
                 html_to_text(&text)
@@ -137,6 +137,9 @@ fn part_text(msg: &mut Message<'_>, part: &Part<'_>) -> String {
     let declared = ct.param("charset");
     let mib = ct.charset();
     if let (Some(name), None) = (declared, mib) {
+        if let Some(text) = wsp::decode_single_byte(&decoded, name) {
+            return text;
+        }
         if name != "*" && name.parse::<u32>().is_err() {
             msg.problem(
                 ProblemKind::BadCharset,

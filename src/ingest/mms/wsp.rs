@@ -326,7 +326,20 @@ pub const CHARSETS: &[(u32, &str)] = &[
     (MIB_UTF_16, "utf-16"),
     (2025, "gb2312"),
     (2026, "big5"),
+    (110, "iso-8859-14"),
+    (112, "iso-8859-16"),
+    (2084, "koi8-r"),
+    (2086, "ibm866"),
+    (2088, "koi8-u"),
+    (2250, "windows-1250"),
+    (2251, "windows-1251"),
     (MIB_WINDOWS_1252, "windows-1252"),
+    (2253, "windows-1253"),
+    (2254, "windows-1254"),
+    (2255, "windows-1255"),
+    (2256, "windows-1256"),
+    (2257, "windows-1257"),
+    (2258, "windows-1258"),
 ];
 
 pub fn charset_name(mib: u32) -> Option<&'static str> {
@@ -401,11 +414,30 @@ pub fn decode_text(bytes: &[u8], mib: Option<u32>) -> (Cow<'_, str>, Option<Stri
             None,
         ),
         Some(m) if is_utf16(m) => decode_utf16(bytes, m == MIB_UTF_16LE),
-        Some(m) => (
-            String::from_utf8_lossy(bytes),
-            Some(format!("unsupported charset MIBenum {m}; decoded as utf-8")),
-        ),
+        Some(m) => match charset_name(m).and_then(|name| decode_single_byte(bytes, name)) {
+            Some(text) => (Cow::Owned(text), None),
+            None => (
+                String::from_utf8_lossy(bytes),
+                Some(format!("unsupported charset MIBenum {m}; decoded as utf-8")),
+            ),
+        },
     }
+}
+
+/// Single-byte charsets (ISO-8859-x, windows-125x, KOI8, …) by name, through
+/// mail-parser's tables, which the email side already uses. Multi-byte
+/// East Asian charsets are not decoded here: mail-parser only decodes them
+/// with its `full_encoding` feature, so they stay a recorded problem.
+pub fn decode_single_byte(bytes: &[u8], name: &str) -> Option<String> {
+    const MULTI_BYTE: [&str; 12] = [
+        "jis", "euc", "gb", "big5", "2022", "5601", "ks_c", "949", "936", "chinese", "korean", "hz",
+    ];
+    let lower = name.to_ascii_lowercase();
+    if MULTI_BYTE.iter().any(|m| lower.contains(m)) || lower.starts_with("utf") {
+        return None;
+    }
+    mail_parser::decoders::charsets::map::charset_decoder(lower.as_bytes())
+        .map(|decode| decode(bytes))
 }
 
 /// UTF-16 per RFC 2781: a BOM decides the byte order. Without one the
@@ -772,6 +804,9 @@ mod tests {
         // iso-8859-1
         let mut r = Reader::new(&[0x03, 0x84, 0xE9, 0], 0);
         assert_eq!(r.encoded_string("s").expect("valid").decode().0, "é");
+        // single-byte charsets through the shared tables
+        assert_eq!(decode_text(&[0xCF, 0xD2, 0xC9], Some(2251)).0, "ПТЙ");
+        assert_eq!(decode_text(&[0xD0, 0xD2], Some(2084)).0, "пр");
         // unknown charset: lossy with a reason
         let (text, why) = decode_text(b"ok", Some(9999));
         assert_eq!(text, "ok");
