@@ -287,3 +287,46 @@ fn project_seeds_decode() {
         assert!(msg.problems.is_empty(), "{name}: {:?}", msg.problems);
     }
 }
+
+/// Deterministic mutations of every vector (byte changes, truncations,
+/// high-bit flips, copies) must never panic, bare or inside a push.
+#[test]
+fn mutated_vectors_never_panic() {
+    let root = corpora().join("mms");
+    assert!(root.is_dir(), "MMS vectors missing at {}", root.display());
+    let mut files = Vec::new();
+    for dir in std::fs::read_dir(&root).expect("vectors folder").flatten() {
+        for file in std::fs::read_dir(dir.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            files.push(std::fs::read(file.path()).expect("read a vector"));
+        }
+    }
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut rnd = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for original in &files {
+        for _ in 0..200 {
+            let mut b = original.clone();
+            for _ in 0..1 + rnd() % 4 {
+                let i = (rnd() as usize) % b.len();
+                match rnd() % 4 {
+                    0 => b[i] = rnd() as u8,
+                    1 => b.truncate(i.max(1)),
+                    2 => b[i] ^= 0x80,
+                    _ => b[i] = b[(rnd() as usize) % b.len()],
+                }
+            }
+            let _ = mms::decode(&b);
+            let mut push = vec![0x01, 0x06, 0x03, 0xBE, 0xAF, 0x84];
+            push.extend_from_slice(&b);
+            let _ = mms::decode_wap_push(&push);
+        }
+    }
+}
