@@ -146,6 +146,10 @@ enum Kind {
     Version,
     MessageType,
     Enum(&'static [(u8, &'static str)]),
+    /// Value-length Forwarded-count-value (Encoded-string | Date), §7.3.39–40.
+    Forwarded {
+        date: bool,
+    },
     Generic,
 }
 
@@ -235,8 +239,8 @@ fn field(code: u8) -> Option<(&'static str, Kind)> {
         0x1D => ("X-Mms-Reply-Charging-Deadline", Time),
         0x1E => ("X-Mms-Reply-Charging-ID", Text),
         0x1F => ("X-Mms-Reply-Charging-Size", LongInt),
-        0x20 => ("X-Mms-Previously-Sent-By", Generic),
-        0x21 => ("X-Mms-Previously-Sent-Date", Generic),
+        0x20 => ("X-Mms-Previously-Sent-By", Forwarded { date: false }),
+        0x21 => ("X-Mms-Previously-Sent-Date", Forwarded { date: true }),
         0x22 => ("X-Mms-Store", Enum(YES_NO)),
         0x23 => ("X-Mms-MM-State", Generic),
         0x24 => ("X-Mms-MM-Flags", Generic),
@@ -511,6 +515,16 @@ fn read_field(
                 shown
             }
         },
+        Kind::Forwarded { date } => {
+            let mut inner = r.length_bounded(name)?;
+            let count = inner.integer_value(name)?;
+            let value = if date {
+                rfc2822_date(inner.integer_value(name)?)
+            } else {
+                inner.encoded_string(name)?.decode().0.into_owned()
+            };
+            format!("{count}: {value}")
+        }
         Kind::Generic => {
             let raw = r.skip_value(name)?;
             match raw {

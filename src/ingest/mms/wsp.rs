@@ -376,7 +376,7 @@ const CP1252_HIGH: [char; 32] = [
 pub fn decode_text(bytes: &[u8], mib: Option<u32>) -> (Cow<'_, str>, Option<String>) {
     match mib {
         None | Some(MIB_ANY) | Some(MIB_UTF_8) | Some(MIB_US_ASCII) => {
-            let bytes = if mib == Some(MIB_UTF_8) {
+            let bytes = if mib != Some(MIB_US_ASCII) {
                 bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes)
             } else {
                 bytes
