@@ -324,6 +324,8 @@ pub fn parse(
                     return Ok(r.offset());
                 }
             }
+            // Without its message type the PDU is not an MMS PDU at all.
+            Err(e) if start == 0 => return Err(e),
             Err(e) => {
                 let kind = match e {
                     MmsError::Truncated { .. } | MmsError::Unterminated { .. } => {
@@ -633,5 +635,9 @@ mod tests {
             })
         ));
         assert!(parse(b"", &mut d, &mut Vec::new()).is_err());
+        assert!(matches!(
+            parse(&[0x8C], &mut d, &mut Vec::new()),
+            Err(MmsError::Truncated { offset: 1, .. })
+        ));
     }
 }
