@@ -198,6 +198,16 @@ fn html_to_text(html: &str) -> String {
             out.push('\n');
         }
         rest = &rest[lt + gt + 1..];
+        // Script and style bodies are not text a reader sees.
+        for element in ["script", "style"] {
+            if lower.starts_with(element) {
+                let close = format!("</{element}");
+                rest = match rest.to_ascii_lowercase().find(&close) {
+                    Some(end) => &rest[end..],
+                    None => "",
+                };
+            }
+        }
     }
     out.push_str(rest);
     out.replace("&nbsp;", " ")
@@ -224,5 +234,7 @@ mod tests {
         let t = html_to_text("<p>Win &amp; <a href=\"http://x.example/p\">now</a></p>");
         assert!(t.contains("Win & "));
         assert!(t.contains("http://x.example/p"));
+        let t = html_to_text("a<style>p{}</style>b<SCRIPT>x()</SCRIPT>c");
+        assert_eq!(t, "abc");
     }
 }
