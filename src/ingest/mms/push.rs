@@ -14,7 +14,7 @@ use super::content_type;
 use super::wsp::{self, Reader};
 use super::{decode, MmsError};
 use crate::ingest::Protocol;
-use crate::message::Message;
+use crate::message::{Message, ProblemKind};
 
 const PDU_PUSH: u8 = 0x06;
 const PDU_CONFIRMED_PUSH: u8 = 0x07;
@@ -56,7 +56,8 @@ pub fn decode_wap_push(bytes: &[u8]) -> Result<Message<'static>, MmsError> {
         headers: vec![("Content-Type".to_string(), ct.to_string())],
         mms_offset: r.offset(),
     };
-    read_push_headers(&mut hr, &mut push)?;
+    // A damaged push header must not hide the notification behind it.
+    let header_problem = read_push_headers(&mut hr, &mut push).err();
     if !ct.media.eq_ignore_ascii_case(MMS_MEDIA) {
         return Err(MmsError::NotMmsPush {
             offset: start,
@@ -73,6 +74,13 @@ pub fn decode_wap_push(bytes: &[u8]) -> Result<Message<'static>, MmsError> {
     };
     for p in &mut msg.problems {
         p.offset = p.offset.map(|o| o + mms_offset);
+    }
+    if let Some(e) = header_problem {
+        msg.problem(
+            ProblemKind::MalformedHeader,
+            e.offset(),
+            format!("push header: {e}"),
+        );
     }
     let mut headers: Vec<_> = push
         .headers
@@ -180,6 +188,15 @@ mod tests {
             msg.header_values("X-Wap-Application-Id").next(),
             Some("x-wap-application:mms.ua")
         );
+    }
+
+    #[test]
+    fn damaged_push_header_is_a_problem() {
+        let mut v = sample();
+        v[2 + 33] = 0x1F; // X-Wap-Application-Id value becomes a bad length
+        let msg = decode_wap_push(&v).expect("notification still decodes");
+        assert_eq!(msg.problems.len(), 1);
+        assert_eq!(msg.problems[0].kind, ProblemKind::MalformedHeader);
     }
 
     #[test]
