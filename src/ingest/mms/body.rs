@@ -137,7 +137,7 @@ fn part_text(msg: &mut Message<'_>, part: &Part<'_>) -> String {
     let declared = ct.param("charset");
     let mib = ct.charset();
     if let (Some(name), None) = (declared, mib) {
-        if let Some(text) = wsp::decode_single_byte(&decoded, name) {
+        if let Some(text) = wsp::decode_named(&decoded, name) {
             return text;
         }
         if name != "*" && name.parse::<u32>().is_err() {

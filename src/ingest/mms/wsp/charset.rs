@@ -131,7 +131,7 @@ pub fn decode_text(bytes: &[u8], mib: Option<u32>) -> (Cow<'_, str>, Option<Stri
             None,
         ),
         Some(m) if is_utf16(m) => decode_utf16(bytes, m == MIB_UTF_16LE),
-        Some(m) => match charset_name(m).and_then(|name| decode_single_byte(bytes, name)) {
+        Some(m) => match charset_name(m).and_then(|name| decode_named(bytes, name)) {
             Some(text) => (Cow::Owned(text), None),
             None => (
                 String::from_utf8_lossy(bytes),
@@ -141,16 +141,13 @@ pub fn decode_text(bytes: &[u8], mib: Option<u32>) -> (Cow<'_, str>, Option<Stri
     }
 }
 
-/// Single-byte charsets (ISO-8859-x, windows-125x, KOI8, …) by name, through
-/// mail-parser's tables, which the email side already uses. Multi-byte
-/// East Asian charsets are not decoded here: mail-parser only decodes them
-/// with its `full_encoding` feature, so they stay a recorded problem.
-pub fn decode_single_byte(bytes: &[u8], name: &str) -> Option<String> {
-    const MULTI_BYTE: [&str; 12] = [
-        "jis", "euc", "gb", "big5", "2022", "5601", "ks_c", "949", "936", "chinese", "korean", "hz",
-    ];
+/// Other charsets by name through mail-parser's decoders, which the email
+/// side already uses: single-byte tables (ISO-8859-x, windows-125x, KOI8, …)
+/// and, with its `full_encoding` feature, the East Asian multi-byte ones
+/// (Shift_JIS, EUC-KR, GB 2312/GBK, Big5, ISO-2022-JP).
+pub fn decode_named(bytes: &[u8], name: &str) -> Option<String> {
     let lower = name.to_ascii_lowercase();
-    if MULTI_BYTE.iter().any(|m| lower.contains(m)) || lower.starts_with("utf") {
+    if lower.starts_with("utf") {
         return None;
     }
     mail_parser::decoders::charsets::map::charset_decoder(lower.as_bytes())
