@@ -8,6 +8,7 @@
 
 use std::borrow::Cow;
 
+use mail_parser::decoders::charsets::map::charset_decoder;
 use mail_parser::decoders::html::html_to_text;
 use mail_parser::{HeaderValue, MessageParser, MessagePart, MimeHeaders, PartType};
 use serde::Serialize;
@@ -177,6 +178,9 @@ impl PartWalker<'_, '_, '_> {
                 format!("{content_type} part has a broken transfer encoding"),
             );
         }
+        if matches!(part.body, PartType::Text(_) | PartType::Html(_)) {
+            self.check_charset(part);
+        }
         match &part.body {
             PartType::Text(text) => {
                 urls::extract(text, &mut self.msg.urls);
@@ -201,6 +205,26 @@ impl PartWalker<'_, '_, '_> {
             }
             PartType::Message(nested) => self.message(nested, depth + 1),
             PartType::Multipart(_) => {}
+        }
+    }
+}
+
+impl PartWalker<'_, '_, '_> {
+    /// mail-parser falls back to a lossy decode for charsets it does not
+    /// know; the text is still scanned, but the message is marked.
+    fn check_charset(&mut self, part: &MessagePart<'_>) {
+        let Some(charset) = part.content_type().and_then(|ct| ct.attribute("charset")) else {
+            return;
+        };
+        let known = charset.eq_ignore_ascii_case("utf-8")
+            || charset.eq_ignore_ascii_case("us-ascii")
+            || charset_decoder(charset.as_bytes()).is_some();
+        if !known {
+            self.msg.problem(
+                ProblemKind::BadCharset,
+                Some(part.offset_header as usize),
+                format!("unknown charset '{charset}'; text decoded lossily"),
+            );
         }
     }
 }
@@ -301,6 +325,22 @@ mod tests {
             &IngestConfig::default(),
         );
         assert_eq!(msg.text_parts[0].text.trim(), "café");
+    }
+
+    #[test]
+    fn unknown_charset_is_marked() {
+        let msg = parse(
+            b"Subject: x\nContent-Type: text/plain; charset=x-klingon\n\nqapla\n",
+            &IngestConfig::default(),
+        );
+        assert!(
+            msg.problems
+                .iter()
+                .any(|p| p.kind == ProblemKind::BadCharset),
+            "{:?}",
+            msg.problems
+        );
+        assert!(msg.text_parts[0].text.contains("qapla"));
     }
 
     #[test]
