@@ -145,6 +145,18 @@ pub enum ProblemKind {
 }
 
 impl ProblemKind {
+    pub const ALL: [ProblemKind; 9] = [
+        ProblemKind::Unparseable,
+        ProblemKind::MalformedHeader,
+        ProblemKind::MalformedMime,
+        ProblemKind::BadCharset,
+        ProblemKind::Oversize,
+        ProblemKind::Truncated,
+        ProblemKind::ProtocolViolation,
+        ProblemKind::IncompleteConcatenation,
+        ProblemKind::LimitExceeded,
+    ];
+
     /// The symbol this problem raises in a verdict.
     pub fn symbol(self) -> &'static str {
         match self {

@@ -141,18 +141,7 @@ mod tests {
 
     #[test]
     fn every_problem_kind_has_a_builtin() {
-        use ProblemKind::*;
-        for kind in [
-            Unparseable,
-            MalformedHeader,
-            MalformedMime,
-            BadCharset,
-            Oversize,
-            Truncated,
-            ProtocolViolation,
-            IncompleteConcatenation,
-            LimitExceeded,
-        ] {
+        for kind in ProblemKind::ALL {
             assert_eq!(for_problem(kind).name, kind.symbol());
         }
     }

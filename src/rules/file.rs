@@ -102,30 +102,22 @@ pub(super) fn parse_rules(name: &str, text: &str, errors: &mut Vec<RuleError>) -
             return parsed;
         }
     };
-    for item in raw.rule {
-        let origin = Origin {
-            file: name.to_string(),
-            line: line_of(text, item.span().start),
-        };
-        let id = item
-            .get_ref()
-            .get("id")
-            .and_then(|v| v.as_str())
-            .map(str::to_string);
-        match item.into_inner().try_into::<RawRule>() {
-            Ok(raw) => match convert_rule(raw, origin.clone()) {
-                Ok(rule) => parsed.rules.push(rule),
-                Err(msg) => errors.push(RuleError::new(name, origin.line, id.as_deref(), msg)),
-            },
-            Err(err) => errors.push(RuleError::new(
-                name,
-                origin.line,
-                id.as_deref(),
-                err.message(),
-            )),
-        }
-    }
-    for item in raw.meta {
+    parsed.rules = convert_each(name, text, raw.rule, errors, convert_rule);
+    parsed.metas = convert_each(name, text, raw.meta, errors, convert_meta);
+    parsed
+}
+
+/// Converts each `[[rule]]` or `[[meta]]` table on its own, so one bad table
+/// costs one error and the others are still checked.
+fn convert_each<R: serde::de::DeserializeOwned, T>(
+    name: &str,
+    text: &str,
+    items: Vec<Spanned<toml::Value>>,
+    errors: &mut Vec<RuleError>,
+    convert: fn(R, Origin) -> Result<T, String>,
+) -> Vec<T> {
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
         let origin = Origin {
             file: name.to_string(),
             line: line_of(text, item.span().start),
@@ -137,15 +129,15 @@ pub(super) fn parse_rules(name: &str, text: &str, errors: &mut Vec<RuleError>) -
             .map(str::to_string);
         let converted = item
             .into_inner()
-            .try_into::<RawMeta>()
+            .try_into::<R>()
             .map_err(|e| e.message().to_string())
-            .and_then(|raw| convert_meta(raw, origin.clone()));
+            .and_then(|raw| convert(raw, origin.clone()));
         match converted {
-            Ok(meta) => parsed.metas.push(meta),
+            Ok(value) => out.push(value),
             Err(msg) => errors.push(RuleError::new(name, origin.line, id.as_deref(), msg)),
         }
     }
-    parsed
+    out
 }
 
 /// Parses `policy.toml`.

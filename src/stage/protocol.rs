@@ -7,25 +7,13 @@ use crate::symbols::{self, SymbolDef, SymbolId, SymbolTable};
 
 /// Raises the built-in `FW_*` symbol of each decode problem.
 pub struct ProtocolStage {
-    /// Indexed by `ProblemKind as usize`.
+    /// Indexed like `ProblemKind::ALL`.
     symbols: Vec<SymbolId>,
 }
 
-const KINDS: [ProblemKind; 9] = [
-    ProblemKind::Unparseable,
-    ProblemKind::MalformedHeader,
-    ProblemKind::MalformedMime,
-    ProblemKind::BadCharset,
-    ProblemKind::Oversize,
-    ProblemKind::Truncated,
-    ProblemKind::ProtocolViolation,
-    ProblemKind::IncompleteConcatenation,
-    ProblemKind::LimitExceeded,
-];
-
 impl ProtocolStage {
     pub fn new(table: &mut SymbolTable) -> ProtocolStage {
-        let symbols = KINDS
+        let symbols = ProblemKind::ALL
             .iter()
             .map(|&kind| {
                 let b = symbols::for_problem(kind);
@@ -52,7 +40,7 @@ impl Stage for ProtocolStage {
 
     fn run(&self, msg: &Message<'_>, _scratch: &mut StageScratch, evidence: &mut Evidence) {
         for problem in &msg.problems {
-            if let Some(i) = KINDS.iter().position(|&k| k == problem.kind) {
+            if let Some(i) = ProblemKind::ALL.iter().position(|&k| k == problem.kind) {
                 evidence.fire(self.symbols[i]);
             }
         }
