@@ -1,7 +1,17 @@
 //! SMS ingest: SMPP PDUs and 3GPP TS 23.040 TPDUs into messages, with
 //! concatenated SMS reassembled. (Stub: replaced by the SMS decoder work.)
 
+pub mod dcs;
+pub mod gsm7;
+pub mod smpp;
+pub mod udh;
+
 use serde::Serialize;
+
+pub(crate) fn serialize_hex<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    s.serialize_str(&hex)
+}
 
 use crate::message::Message;
 
