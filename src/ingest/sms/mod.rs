@@ -4,7 +4,9 @@
 pub mod dcs;
 pub mod gsm7;
 pub mod smpp;
+pub mod tpdu;
 pub mod udh;
+pub mod user_data;
 
 use serde::Serialize;
 

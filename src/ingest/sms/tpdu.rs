@@ -1,0 +1,620 @@
+//! 3GPP TS 23.040 TPDUs: SMS-DELIVER and SMS-SUBMIT decoded and encoded,
+//! SMS-STATUS-REPORT decoded, optionally preceded by the SMSC address that
+//! modems prepend (27.005 PDU mode).
+//!
+//! TP-MTI is ambiguous without the direction (§9.2.3.1): 00 is DELIVER or
+//! DELIVER-REPORT, 01 SUBMIT or SUBMIT-REPORT, 10 STATUS-REPORT or COMMAND.
+//! A filter sees SMS-SUBMIT at the MO side and SMS-DELIVER / STATUS-REPORT at
+//! the MT side, so those readings are taken.
+
+use serde::Serialize;
+
+use super::dcs::Dcs;
+use super::gsm7;
+
+/// The TPDU types this decoder understands.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub enum TpduType {
+    #[default]
+    #[serde(rename = "SMS-DELIVER")]
+    Deliver,
+    #[serde(rename = "SMS-SUBMIT")]
+    Submit,
+    #[serde(rename = "SMS-STATUS-REPORT")]
+    StatusReport,
+}
+
+impl TpduType {
+    pub fn name(self) -> &'static str {
+        match self {
+            TpduType::Deliver => "SMS-DELIVER",
+            TpduType::Submit => "SMS-SUBMIT",
+            TpduType::StatusReport => "SMS-STATUS-REPORT",
+        }
+    }
+}
+
+/// An address field (§9.1.2.5): type of number, numbering plan, value.
+/// Alphanumeric addresses (TON 101) are GSM 7-bit packed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TpAddress {
+    pub ton: u8,
+    pub npi: u8,
+    pub value: String,
+}
+
+impl TpAddress {
+    pub fn new(ton: u8, npi: u8, value: impl Into<String>) -> TpAddress {
+        TpAddress {
+            ton,
+            npi,
+            value: value.into(),
+        }
+    }
+
+    fn toa(&self) -> u8 {
+        0x80 | (self.ton & 0x07) << 4 | (self.npi & 0x0F)
+    }
+}
+
+/// TP-VP (§9.2.3.12), in the form TP-VPF selected.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(tag = "format", content = "value", rename_all = "lowercase")]
+pub enum Validity {
+    #[default]
+    None,
+    Relative(u8),
+    Enhanced([u8; 7]),
+    Absolute(Timestamp),
+}
+
+/// A TP-SCTS style timestamp (§9.2.3.11): semi-octet BCD, zone in quarter hours.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Timestamp(pub [u8; 7]);
+
+impl Timestamp {
+    fn swap(b: u8) -> u8 {
+        (b & 0x0F) * 10 + (b >> 4)
+    }
+}
+
+impl std::fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let d: Vec<u8> = self.0[..6].iter().map(|&b| Timestamp::swap(b)).collect();
+        let tz = self.0[6];
+        let quarters = i32::from((tz & 0x07) * 10 + (tz >> 4));
+        let sign = if tz & 0x08 != 0 { '-' } else { '+' };
+        write!(
+            f,
+            "20{:02}-{:02}-{:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
+            d[0],
+            d[1],
+            d[2],
+            d[3],
+            d[4],
+            d[5],
+            quarters / 4,
+            (quarters % 4) * 15
+        )
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// One decoded TPDU. `user_data` is the raw TP-UD; split it with
+/// [`super::user_data::split_tpdu`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tpdu {
+    pub smsc: Option<TpAddress>,
+    pub kind: TpduType,
+    pub first_octet: u8,
+    /// TP-MR (SUBMIT, STATUS-REPORT).
+    pub message_reference: Option<u8>,
+    /// TP-OA (DELIVER), TP-DA (SUBMIT) or TP-RA (STATUS-REPORT).
+    pub address: TpAddress,
+    pub pid: u8,
+    pub dcs: Dcs,
+    /// TP-SCTS (DELIVER, STATUS-REPORT).
+    pub scts: Option<Timestamp>,
+    pub validity: Validity,
+    /// TP-DT and TP-ST (STATUS-REPORT).
+    pub discharge_time: Option<Timestamp>,
+    pub status: Option<u8>,
+    pub udhi: bool,
+    pub udl: usize,
+    pub user_data: Vec<u8>,
+    /// Offset of TP-UD in the input, for problem offsets.
+    pub user_data_offset: usize,
+}
+
+/// What is wrong with a TPDU, and where (byte offset in the input).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TpduError {
+    #[error("byte {offset}: {field} runs past the end of the TPDU")]
+    Truncated { offset: usize, field: &'static str },
+    #[error("byte {offset}: TP-MTI 11 is reserved")]
+    ReservedMti { offset: usize },
+    #[error("byte {offset}: address length {len} is out of range")]
+    BadAddressLength { offset: usize, len: usize },
+    #[error("byte {offset}: TP-UDL {udl} needs {needed} octets but {available} remain")]
+    UserDataBeyondEnd {
+        offset: usize,
+        udl: usize,
+        needed: usize,
+        available: usize,
+    },
+    #[error("byte {offset}: TP-UDL {udl} exceeds the 140-octet TP-UD maximum")]
+    UserDataTooLong { offset: usize, udl: usize },
+    #[error("byte {offset}: {count} octets follow the end of the TPDU")]
+    TrailingBytes { offset: usize, count: usize },
+    #[error("cannot encode: {what}")]
+    Unencodable { what: &'static str },
+}
+
+impl TpduError {
+    pub fn offset(&self) -> Option<usize> {
+        match *self {
+            TpduError::Truncated { offset, .. }
+            | TpduError::ReservedMti { offset }
+            | TpduError::BadAddressLength { offset, .. }
+            | TpduError::UserDataBeyondEnd { offset, .. }
+            | TpduError::UserDataTooLong { offset, .. }
+            | TpduError::TrailingBytes { offset, .. } => Some(offset),
+            TpduError::Unencodable { .. } => None,
+        }
+    }
+
+    pub fn is_truncation(&self) -> bool {
+        matches!(
+            self,
+            TpduError::Truncated { .. } | TpduError::UserDataBeyondEnd { .. }
+        )
+    }
+}
+
+struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize, field: &'static str) -> Result<&'a [u8], TpduError> {
+        let out = self
+            .buf
+            .get(self.pos..self.pos + n)
+            .ok_or(TpduError::Truncated {
+                offset: self.pos,
+                field,
+            })?;
+        self.pos += n;
+        Ok(out)
+    }
+
+    fn u8(&mut self, field: &'static str) -> Result<u8, TpduError> {
+        Ok(self.take(1, field)?[0])
+    }
+
+    fn timestamp(&mut self, field: &'static str) -> Result<Timestamp, TpduError> {
+        let mut t = [0u8; 7];
+        t.copy_from_slice(self.take(7, field)?);
+        Ok(Timestamp(t))
+    }
+
+    /// TP-OA/DA/RA: length in useful semi-octets, TOA, digits (§9.1.2.5).
+    fn address(&mut self, field: &'static str) -> Result<TpAddress, TpduError> {
+        let offset = self.pos;
+        let digits = usize::from(self.u8(field)?);
+        if digits > 20 {
+            return Err(TpduError::BadAddressLength {
+                offset,
+                len: digits,
+            });
+        }
+        let toa = self.u8(field)?;
+        let bytes = self.take(digits.div_ceil(2), field)?;
+        Ok(address_value(toa, bytes, digits))
+    }
+
+    /// The SMSC address (3GPP TS 24.011 §8.2.5.1): length in octets incl. TOA.
+    fn smsc(&mut self) -> Result<Option<TpAddress>, TpduError> {
+        let offset = self.pos;
+        let len = usize::from(self.u8("SMSC address")?);
+        if len == 0 {
+            return Ok(None);
+        }
+        if len > 11 {
+            return Err(TpduError::BadAddressLength { offset, len });
+        }
+        let toa = self.u8("SMSC address")?;
+        let bytes = self.take(len - 1, "SMSC address")?;
+        Ok(Some(address_value(toa, bytes, bytes.len() * 2)))
+    }
+}
+
+fn address_value(toa: u8, bytes: &[u8], digits: usize) -> TpAddress {
+    let ton = (toa >> 4) & 0x07;
+    let npi = toa & 0x0F;
+    let value = if ton == 5 {
+        let septets = digits * 4 / 7;
+        let units = gsm7::unpack(bytes, 0, septets).unwrap_or_default();
+        gsm7::decode(&units, gsm7::Tables::default(), &mut Vec::new())
+    } else {
+        let mut s = String::with_capacity(digits);
+        for i in 0..digits {
+            let b = bytes.get(i / 2).copied().unwrap_or(0xFF);
+            let nibble = if i % 2 == 0 { b & 0x0F } else { b >> 4 };
+            match nibble {
+                0..=9 => s.push(char::from(b'0' + nibble)),
+                0xA => s.push('*'),
+                0xB => s.push('#'),
+                0xC => s.push('a'),
+                0xD => s.push('b'),
+                0xE => s.push('c'),
+                _ => {}
+            }
+        }
+        s
+    };
+    TpAddress { ton, npi, value }
+}
+
+/// Octets TP-UD takes for `udl` in the alphabet of `dcs` (§9.2.3.16).
+fn ud_octets(dcs: &Dcs, udl: usize) -> usize {
+    if dcs.alphabet.is_gsm7() && !dcs.compressed {
+        gsm7::packed_len(udl, 0)
+    } else {
+        udl
+    }
+}
+
+/// Decodes a TPDU with (`with_smsc`) or without the SMSC address prefix,
+/// returning it and the number of octets it took.
+pub fn decode_prefix(bytes: &[u8], with_smsc: bool) -> Result<(Tpdu, usize), TpduError> {
+    let mut r = Reader { buf: bytes, pos: 0 };
+    let mut t = Tpdu::default();
+    if with_smsc {
+        t.smsc = r.smsc()?;
+    }
+    let fo_offset = r.pos;
+    let fo = r.u8("first octet")?;
+    t.first_octet = fo;
+    t.udhi = fo & 0x40 != 0;
+    match fo & 0x03 {
+        0b00 => {
+            t.kind = TpduType::Deliver;
+            t.address = r.address("TP-OA")?;
+            t.pid = r.u8("TP-PID")?;
+            t.dcs = Dcs::from_tp_dcs(r.u8("TP-DCS")?);
+            t.scts = Some(r.timestamp("TP-SCTS")?);
+        }
+        0b01 => {
+            t.kind = TpduType::Submit;
+            t.message_reference = Some(r.u8("TP-MR")?);
+            t.address = r.address("TP-DA")?;
+            t.pid = r.u8("TP-PID")?;
+            t.dcs = Dcs::from_tp_dcs(r.u8("TP-DCS")?);
+            t.validity = match (fo >> 3) & 0x03 {
+                0b00 => Validity::None,
+                0b10 => Validity::Relative(r.u8("TP-VP")?),
+                0b01 => {
+                    let mut v = [0u8; 7];
+                    v.copy_from_slice(r.take(7, "TP-VP")?);
+                    Validity::Enhanced(v)
+                }
+                _ => Validity::Absolute(r.timestamp("TP-VP")?),
+            };
+        }
+        0b10 => {
+            t.kind = TpduType::StatusReport;
+            t.message_reference = Some(r.u8("TP-MR")?);
+            t.address = r.address("TP-RA")?;
+            t.scts = Some(r.timestamp("TP-SCTS")?);
+            t.discharge_time = Some(r.timestamp("TP-DT")?);
+            t.status = Some(r.u8("TP-ST")?);
+            // TP-PI and what it announces are optional (§9.2.2.3, §9.2.3.27).
+            if r.pos == bytes.len() {
+                return Ok((t, r.pos));
+            }
+            let pi = r.u8("TP-PI")?;
+            if pi & 0x01 != 0 {
+                t.pid = r.u8("TP-PID")?;
+            }
+            if pi & 0x02 != 0 {
+                t.dcs = Dcs::from_tp_dcs(r.u8("TP-DCS")?);
+            }
+            if pi & 0x04 == 0 {
+                return Ok((t, r.pos));
+            }
+        }
+        _ => return Err(TpduError::ReservedMti { offset: fo_offset }),
+    }
+    let udl_offset = r.pos;
+    let udl = usize::from(r.u8("TP-UDL")?);
+    let needed = ud_octets(&t.dcs, udl);
+    if needed > 140 {
+        return Err(TpduError::UserDataTooLong {
+            offset: udl_offset,
+            udl,
+        });
+    }
+    let available = bytes.len() - r.pos;
+    if needed > available {
+        return Err(TpduError::UserDataBeyondEnd {
+            offset: udl_offset,
+            udl,
+            needed,
+            available,
+        });
+    }
+    t.udl = udl;
+    t.user_data_offset = r.pos;
+    t.user_data = r.take(needed, "TP-UD")?.to_vec();
+    Ok((t, r.pos))
+}
+
+/// Decodes a TPDU that must take exactly all of `bytes`.
+pub fn decode(bytes: &[u8], with_smsc: bool) -> Result<Tpdu, TpduError> {
+    let (t, used) = decode_prefix(bytes, with_smsc)?;
+    if used != bytes.len() {
+        return Err(TpduError::TrailingBytes {
+            offset: used,
+            count: bytes.len() - used,
+        });
+    }
+    Ok(t)
+}
+
+/// Decodes with or without an SMSC prefix, whichever parse consumes exactly
+/// all octets (with the prefix preferred when both do, as modems emit it).
+pub fn decode_auto(bytes: &[u8]) -> Result<Tpdu, TpduError> {
+    let with = decode(bytes, true);
+    if with.is_ok() {
+        return with;
+    }
+    let without = decode(bytes, false);
+    match (with, without) {
+        (_, Ok(t)) => Ok(t),
+        // Report the parse that got further.
+        (Err(a), Err(b)) => Err(if a.offset() >= b.offset() { a } else { b }),
+        (Ok(t), _) => Ok(t),
+    }
+}
+
+fn put_address(out: &mut Vec<u8>, a: &TpAddress) -> Result<(), TpduError> {
+    if a.ton == 5 {
+        let septets = gsm7::encode(&a.value, gsm7::Tables::default())
+            .map_err(|_| TpduError::Unencodable {
+                what: "alphanumeric address outside the GSM 7-bit alphabet",
+            })?;
+        if septets.len() > 11 {
+            return Err(TpduError::Unencodable {
+                what: "alphanumeric address longer than 11 characters",
+            });
+        }
+        let packed = gsm7::pack(&septets, 0);
+        let semi = (septets.len() * 7).div_ceil(4);
+        out.extend_from_slice(&[semi as u8, a.toa()]);
+        out.extend_from_slice(&packed);
+        return Ok(());
+    }
+    let digits: Vec<u8> = a
+        .value
+        .chars()
+        .filter(|c| *c != '+')
+        .map(|c| match c {
+            '0'..='9' => Ok(c as u8 - b'0'),
+            '*' => Ok(0xA),
+            '#' => Ok(0xB),
+            'a' => Ok(0xC),
+            'b' => Ok(0xD),
+            'c' => Ok(0xE),
+            _ => Err(TpduError::Unencodable {
+                what: "address character outside 0-9 * # a b c",
+            }),
+        })
+        .collect::<Result<_, _>>()?;
+    if digits.len() > 20 {
+        return Err(TpduError::Unencodable {
+            what: "address longer than 20 digits",
+        });
+    }
+    out.extend_from_slice(&[digits.len() as u8, a.toa()]);
+    for pair in digits.chunks(2) {
+        out.push(pair[0] | pair.get(1).copied().unwrap_or(0xF) << 4);
+    }
+    Ok(())
+}
+
+/// Encodes an SMS-SUBMIT or SMS-DELIVER (and the SMSC prefix when `smsc` is
+/// set). The first octet is rebuilt from the fields; `udl` and `user_data`
+/// are written as given (see [`super::user_data::Segment::to_octets`]).
+pub fn encode(t: &Tpdu) -> Result<Vec<u8>, TpduError> {
+    let mut out = Vec::with_capacity(32 + t.user_data.len());
+    match &t.smsc {
+        None => out.push(0),
+        Some(a) => {
+            let mut tmp = Vec::new();
+            put_address(&mut tmp, a)?;
+            // SMSC length counts octets (TOA included), not semi-octets.
+            out.push((tmp.len() - 1) as u8);
+            out.extend_from_slice(&tmp[1..]);
+        }
+    }
+    if t.user_data.len() > 140 || t.udl > 255 {
+        return Err(TpduError::Unencodable {
+            what: "user data longer than 140 octets",
+        });
+    }
+    let udhi = if t.udhi { 0x40 } else { 0 };
+    let keep = t.first_octet & 0xA4; // TP-RP, TP-SRI/SRR, TP-MMS/RD
+    match t.kind {
+        TpduType::Deliver => {
+            out.push(keep | udhi);
+            put_address(&mut out, &t.address)?;
+            out.extend_from_slice(&[t.pid, t.dcs.raw]);
+            out.extend_from_slice(&t.scts.unwrap_or_default().0);
+        }
+        TpduType::Submit => {
+            let vpf = match t.validity {
+                Validity::None => 0b00,
+                Validity::Relative(_) => 0b10,
+                Validity::Enhanced(_) => 0b01,
+                Validity::Absolute(_) => 0b11,
+            };
+            out.push(keep | udhi | vpf << 3 | 0x01);
+            out.push(t.message_reference.unwrap_or(0));
+            put_address(&mut out, &t.address)?;
+            out.extend_from_slice(&[t.pid, t.dcs.raw]);
+            match t.validity {
+                Validity::None => {}
+                Validity::Relative(v) => out.push(v),
+                Validity::Enhanced(v) => out.extend_from_slice(&v),
+                Validity::Absolute(ts) => out.extend_from_slice(&ts.0),
+            }
+        }
+        TpduType::StatusReport => {
+            return Err(TpduError::Unencodable {
+                what: "SMS-STATUS-REPORT (decode only)",
+            })
+        }
+    }
+    out.push(t.udl as u8);
+    out.extend_from_slice(&t.user_data);
+    Ok(out)
+}
+
+/// Builds a timestamp from its parts (year within century, zone in quarter hours).
+pub fn timestamp(y: u8, mo: u8, d: u8, h: u8, mi: u8, s: u8, tz_quarters: i8) -> Timestamp {
+    let bcd = |v: u8| (v % 10) << 4 | (v / 10) % 10;
+    let q = tz_quarters.unsigned_abs();
+    let mut tz = bcd(q);
+    if tz_quarters < 0 {
+        tz |= 0x08;
+    }
+    Timestamp([bcd(y), bcd(mo), bcd(d), bcd(h), bcd(mi), bcd(s), tz])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::dcs::Alphabet;
+    use super::super::user_data::{decode_text, segment, split_tpdu};
+    use super::*;
+
+    fn unhex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    fn text(t: &Tpdu) -> String {
+        let ud = split_tpdu(&t.user_data, t.udl, t.udhi, t.dcs.alphabet).unwrap();
+        let tables = ud.udh.as_ref().map(|u| u.tables().0).unwrap_or_default();
+        decode_text(&ud.units, t.dcs.alphabet, tables, &mut Vec::new())
+    }
+
+    #[test]
+    fn dreamfabric_how_are_you() {
+        let t = decode_auto(&unhex(
+            "07911326040000F0040B911346610089F60000208062917314080CC8F71D14969741F977FD07",
+        ))
+        .unwrap();
+        assert_eq!(t.kind, TpduType::Deliver);
+        assert_eq!(t.smsc.as_ref().unwrap().value, "31624000000");
+        assert_eq!(t.address, TpAddress::new(1, 1, "31641600986"));
+        assert_eq!(t.dcs.raw, 0);
+        assert_eq!(t.scts.unwrap().to_string(), "2002-08-26T19:37:41-00:00");
+        // The zone octet 0x08 has the sign bit (bit 3) set and zero
+        // quarters (§9.2.3.11); pages reading it as +2h swap the nibbles wrongly.
+        assert_eq!(text(&t), "How are you?");
+    }
+
+    #[test]
+    fn gammu_udh_deliver() {
+        let hex = "07918497900000F6400B918406290000F4000002219221351140A005000363080140CCB7BCDC06A5E1F37A1B447EB3DF72D03C4D0785DB653A0B347EBBE7E531BD4CAFCB4161721A9E9E8FD3EE33A8CC4ED35D206899CD2EBBE9E579BC5E06D9D3F47019E42EC7EB6550F95C9ED3C37316C81CAE8FD3E2FA1C5496BFE7A0B49B054A87C775767A0E4AC3E7F5B60B34ADCFE16537393D9F9741E4F4D99D9ECFD36D10FC2DA7D3D3";
+        let t = decode_auto(&unhex(hex)).unwrap();
+        assert_eq!(t.first_octet, 0x40);
+        let ud = split_tpdu(&t.user_data, t.udl, t.udhi, t.dcs.alphabet).unwrap();
+        let c = ud.udh.unwrap().concat().unwrap();
+        assert_eq!((c.reference, c.total, c.seq), (0x63, 8, 1));
+        assert_eq!(ud.units.len(), 153);
+        assert_eq!(t.smsc.as_ref().unwrap().value, "48790900006");
+        assert_eq!(t.address.value, "48609200004");
+        assert_eq!(
+            text(&t),
+            " Lorem ipsum dolor sit amet, consectetur adipiscing elit. Pellentesque vitae neque \
+             egestas, faucibus eros in, iaculis ipsum. Suspendisse dignissim portti"
+        );
+    }
+
+    #[test]
+    fn alphanumeric_sender() {
+        let t = decode_auto(&unhex(
+            "0791447758100650040DD0F334FC1CA6970100008080312170224008D4F29CDE0EA7D9",
+        ))
+        .unwrap();
+        assert_eq!(t.address.ton, 5);
+        assert_eq!(t.address.value, "sipgate");
+        assert_eq!(text(&t), "Testmail");
+    }
+
+    #[test]
+    fn submit_and_deliver_round_trip_through_the_encoder() {
+        for (kind, alphabet, body) in [
+            (TpduType::Submit, Alphabet::Gsm7Packed, "Your code is 4471 [Bank] €5"),
+            (TpduType::Deliver, Alphabet::Ucs2, "Привет 😀 see you"),
+            (TpduType::Deliver, Alphabet::Binary, "Caf\u{e9} ok"),
+        ] {
+            let segs = segment(body, alphabet, gsm7::Tables::default(), 1).unwrap();
+            let (ud, udl) = segs[0].to_octets(alphabet);
+            let t = Tpdu {
+                smsc: Some(TpAddress::new(1, 1, "447785016005")),
+                kind,
+                message_reference: (kind == TpduType::Submit).then_some(9),
+                address: TpAddress::new(5, 0, "PARCELS"),
+                dcs: Dcs::from_tp_dcs(Dcs::tp_dcs_for(alphabet)),
+                scts: (kind == TpduType::Deliver).then(|| timestamp(26, 11, 23, 14, 5, 9, -12)),
+                validity: if kind == TpduType::Submit {
+                    Validity::Relative(0xAA)
+                } else {
+                    Validity::None
+                },
+                udl,
+                user_data: ud,
+                ..Tpdu::default()
+            };
+            let bytes = encode(&t).unwrap();
+            let back = decode_auto(&bytes).unwrap();
+            assert_eq!(back.address, t.address);
+            assert_eq!(back.validity, t.validity);
+            assert_eq!(text(&back), body);
+            assert_eq!(back.scts, t.scts);
+        }
+    }
+
+    #[test]
+    fn status_report_is_recognised() {
+        let t = decode_auto(&unhex("06040D91945152991136F00160124130340A0160124130940A00")).unwrap();
+        assert_eq!(t.kind, TpduType::StatusReport);
+        assert_eq!(t.status, Some(0));
+    }
+
+    #[test]
+    fn lying_lengths_are_typed_errors() {
+        // UDL claims 140 septets, 10 octets present.
+        let e = decode(&unhex("0001000B915310101010100000A0E8329BFD4697D9EC37"), false).unwrap_err();
+        assert!(matches!(e, TpduError::UserDataBeyondEnd { offset: 13, .. }), "{e}");
+        assert!(matches!(
+            decode(&unhex("07"), true),
+            Err(TpduError::Truncated { offset: 1, .. })
+        ));
+        assert!(matches!(
+            decode(&unhex("03"), false),
+            Err(TpduError::ReservedMti { offset: 0 })
+        ));
+    }
+}
