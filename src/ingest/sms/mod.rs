@@ -1,6 +1,7 @@
 //! SMS ingest: SMPP PDUs and 3GPP TS 23.040 TPDUs into messages, with
 //! concatenated SMS reassembled. (Stub: replaced by the SMS decoder work.)
 
+pub mod concat;
 pub mod dcs;
 pub mod gsm7;
 pub mod smpp;
