@@ -45,7 +45,11 @@ impl Fragment {
         let seg = self.details.segment?;
         Some((
             Key {
-                source: self.sender.as_ref().map(|a| a.value.clone()).unwrap_or_default(),
+                source: self
+                    .sender
+                    .as_ref()
+                    .map(|a| a.value.clone())
+                    .unwrap_or_default(),
                 destination: self
                     .recipients
                     .first()
@@ -78,7 +82,9 @@ impl Fragment {
                         self.problem(
                             ProblemKind::BadCharset,
                             Some(data_offset),
-                            format!("national language table {id} not supported; default alphabet used"),
+                            format!(
+                                "national language table {id} not supported; default alphabet used"
+                            ),
                         );
                     }
                     self.port = self.port.or(udh.destination_port());
@@ -167,7 +173,11 @@ pub fn from_smpp(pdu: &[u8], config: &SmsConfig) -> Option<Fragment> {
     f.alphabet = dcs.alphabet;
     f.compressed = dcs.compressed;
     f.is_notification = esm.is_notification();
-    f.sender = Some(Address::with_type(&m.source.addr, m.source.ton, m.source.npi));
+    f.sender = Some(Address::with_type(
+        &m.source.addr,
+        m.source.ton,
+        m.source.npi,
+    ));
     f.recipients = m
         .destinations
         .iter()
@@ -177,7 +187,10 @@ pub fn from_smpp(pdu: &[u8], config: &SmsConfig) -> Option<Fragment> {
         f.problem(
             ProblemKind::BadCharset,
             None,
-            format!("data_coding 0x{:02X} has no decoder here; read as Latin-1", m.data_coding),
+            format!(
+                "data_coding 0x{:02X} has no decoder here; read as Latin-1",
+                m.data_coding
+            ),
         );
     }
     // message_payload carries the content when sm_length is 0 (SMPP 3.4 §5.3.2.32).
@@ -285,13 +298,19 @@ pub fn unusable_segment(mut f: Fragment, raw: &[u8]) -> Message<'static> {
             f.problem(
                 ProblemKind::LimitExceeded,
                 None,
-                format!("{} segments is over the reassembly limit; segment scanned alone", s.total),
+                format!(
+                    "{} segments is over the reassembly limit; segment scanned alone",
+                    s.total
+                ),
             );
         } else if s.total > 1 || s.seq != 1 {
             f.problem(
                 ProblemKind::ProtocolViolation,
                 None,
-                format!("concatenation segment {} of {} is not a valid position", s.seq, s.total),
+                format!(
+                    "concatenation segment {} of {} is not a valid position",
+                    s.seq, s.total
+                ),
             );
         }
     }

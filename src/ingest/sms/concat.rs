@@ -260,7 +260,10 @@ mod tests {
         let mut gone = Vec::new();
         assert_eq!(r.push(key(1), 3, 3, "c", 0, &mut gone), Outcome::Pending);
         assert_eq!(r.push(key(1), 3, 1, "a", 1, &mut gone), Outcome::Pending);
-        assert_eq!(r.push(key(1), 3, 3, "C", 2, &mut gone), Outcome::Duplicate("C"));
+        assert_eq!(
+            r.push(key(1), 3, 3, "C", 2, &mut gone),
+            Outcome::Duplicate("C")
+        );
         assert_eq!(
             r.push(key(1), 3, 2, "b", 3, &mut gone),
             Outcome::Complete(vec!["a", "b", "c"])
@@ -276,7 +279,10 @@ mod tests {
         assert_eq!(r.push(key(1), 3, 0, 1, 0, &mut gone), Outcome::Unusable(1));
         assert_eq!(r.push(key(1), 3, 4, 2, 0, &mut gone), Outcome::Unusable(2));
         assert_eq!(r.push(key(1), 1, 1, 3, 0, &mut gone), Outcome::Unusable(3));
-        assert_eq!(r.push(key(1), 200, 1, 4, 0, &mut gone), Outcome::Unusable(4));
+        assert_eq!(
+            r.push(key(1), 200, 1, 4, 0, &mut gone),
+            Outcome::Unusable(4)
+        );
     }
 
     #[test]
@@ -288,12 +294,20 @@ mod tests {
         }
         assert_eq!(r.pending(), 4);
         assert_eq!(gone.len(), 2);
-        assert_eq!((gone[0].key.reference, gone[0].reason), (0, GiveUp::Evicted));
+        assert_eq!(
+            (gone[0].key.reference, gone[0].reason),
+            (0, GiveUp::Evicted)
+        );
         assert_eq!(gone[1].key.reference, 1);
         gone.clear();
         r.expire(1004, &mut gone);
-        assert_eq!(gone.iter().map(|g| g.key.reference).collect::<Vec<_>>(), [2, 3]);
-        assert!(gone.iter().all(|g| g.reason == GiveUp::TimedOut && g.parts.len() == 1));
+        assert_eq!(
+            gone.iter().map(|g| g.key.reference).collect::<Vec<_>>(),
+            [2, 3]
+        );
+        assert!(gone
+            .iter()
+            .all(|g| g.reason == GiveUp::TimedOut && g.parts.len() == 1));
         gone.clear();
         r.drain(&mut gone);
         assert_eq!(gone.len(), 2);
@@ -330,7 +344,12 @@ mod tests {
         };
         let joined: Vec<u8> = parts.concat();
         let mut problems = Vec::new();
-        let text = decode_text(&joined, Alphabet::Gsm7Packed, Tables::default(), &mut problems);
+        let text = decode_text(
+            &joined,
+            Alphabet::Gsm7Packed,
+            Tables::default(),
+            &mut problems,
+        );
         assert_eq!(text, "Pay 5€ now");
         assert!(problems.is_empty());
     }
@@ -346,7 +365,12 @@ mod tests {
             panic!("not complete");
         };
         let mut problems = Vec::new();
-        let text = decode_text(&parts.concat(), Alphabet::Ucs2, Tables::default(), &mut problems);
+        let text = decode_text(
+            &parts.concat(),
+            Alphabet::Ucs2,
+            Tables::default(),
+            &mut problems,
+        );
         assert_eq!(text, "hi 😀 there");
         assert!(problems.is_empty());
     }

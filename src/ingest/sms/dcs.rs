@@ -206,7 +206,9 @@ pub fn decode_latin1(bytes: &[u8]) -> String {
 
 /// Encodes to ISO-8859-1; `None` when a character is outside it.
 pub fn encode_latin1(text: &str) -> Option<Vec<u8>> {
-    text.chars().map(|c| u8::try_from(u32::from(c)).ok()).collect()
+    text.chars()
+        .map(|c| u8::try_from(u32::from(c)).ok())
+        .collect()
 }
 
 /// Decodes IA5 (ASCII). Octets with bit 7 set are reported and read as Latin-1.
@@ -244,7 +246,10 @@ mod tests {
         assert_eq!(d(0, DefaultAlphabet::Latin1), Alphabet::Latin1);
         assert_eq!(d(3, DefaultAlphabet::GsmUnpacked), Alphabet::Latin1);
         assert_eq!(d(8, DefaultAlphabet::GsmUnpacked), Alphabet::Ucs2);
-        assert_eq!(d(0xF0, DefaultAlphabet::GsmUnpacked), Alphabet::Gsm7Unpacked);
+        assert_eq!(
+            d(0xF0, DefaultAlphabet::GsmUnpacked),
+            Alphabet::Gsm7Unpacked
+        );
         assert_eq!(d(0xF5, DefaultAlphabet::GsmUnpacked), Alphabet::Binary);
     }
 

@@ -374,7 +374,10 @@ mod tests {
     fn hellohello_packs_to_the_reference_octets() {
         let septets = encode("hellohello", Tables::default()).unwrap();
         let packed = pack(&septets, 0);
-        assert_eq!(packed, [0xE8, 0x32, 0x9B, 0xFD, 0x46, 0x97, 0xD9, 0xEC, 0x37]);
+        assert_eq!(
+            packed,
+            [0xE8, 0x32, 0x9B, 0xFD, 0x46, 0x97, 0xD9, 0xEC, 0x37]
+        );
         assert_eq!(unpack(&packed, 0, 10).unwrap(), septets);
     }
 
@@ -397,7 +400,10 @@ mod tests {
         for (lang, text) in [
             (Language::Turkish, "Güzel şeyler İstanbul'da ığ Ğ Ş ç €"),
             (Language::Spanish, "Canción: ÁÍÓÚ áíóú ç ñ"),
-            (Language::Portuguese, "Promoção: você já está à frente Ã Õ ê"),
+            (
+                Language::Portuguese,
+                "Promoção: você já está à frente Ã Õ ê",
+            ),
         ] {
             let tables = Tables {
                 locking: lang,
@@ -414,14 +420,20 @@ mod tests {
     fn unencodable_character_is_a_typed_error() {
         assert_eq!(
             encode("ok 😀", Tables::default()),
-            Err(Gsm7Error::Unencodable { index: 3, ch: '😀' })
+            Err(Gsm7Error::Unencodable {
+                index: 3, ch: '😀'
+            })
         );
     }
 
     #[test]
     fn invalid_and_dangling_septets_are_reported_not_fatal() {
         let mut errs = Vec::new();
-        let text = decode(&[0x41, 0x80, 0x1B, 0x41, 0x1B], Tables::default(), &mut errs);
+        let text = decode(
+            &[0x41, 0x80, 0x1B, 0x41, 0x1B],
+            Tables::default(),
+            &mut errs,
+        );
         assert_eq!(text, "A\u{FFFD}A");
         assert_eq!(
             errs,

@@ -26,6 +26,7 @@
 //! assert_eq!(out[0].text_parts[0].text, "How are you?");
 //! ```
 
+pub mod compose;
 pub mod concat;
 pub mod dcs;
 mod details;
@@ -164,3 +165,6 @@ impl Serialize for Hex<'_> {
         s.collect_str(self)
     }
 }
+
+#[cfg(test)]
+mod tests;

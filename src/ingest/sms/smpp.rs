@@ -383,13 +383,13 @@ impl<'a> Reader<'a> {
     }
 
     fn take(&mut self, n: usize, field: &'static str) -> Result<&'a [u8], SmppError> {
-        let out = self
-            .buf
-            .get(self.pos..self.pos.saturating_add(n))
-            .ok_or(SmppError::Truncated {
-                offset: self.pos,
-                field,
-            })?;
+        let out =
+            self.buf
+                .get(self.pos..self.pos.saturating_add(n))
+                .ok_or(SmppError::Truncated {
+                    offset: self.pos,
+                    field,
+                })?;
         self.pos += n;
         Ok(out)
     }
@@ -418,7 +418,11 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn address(&mut self, prefix: &'static [&'static str; 3], max: usize) -> Result<SmeAddress, SmppError> {
+    fn address(
+        &mut self,
+        prefix: &'static [&'static str; 3],
+        max: usize,
+    ) -> Result<SmeAddress, SmppError> {
         Ok(SmeAddress::new(
             self.u8(prefix[0])?,
             self.u8(prefix[1])?,
@@ -704,7 +708,12 @@ pub fn encode(pdu: &Pdu) -> Result<Vec<u8>, SmppError> {
                 out.extend_from_slice(&[m.registered_delivery, m.data_coding]);
             } else {
                 out.extend_from_slice(&[m.protocol_id, m.priority_flag]);
-                put_cstr(&mut out, "schedule_delivery_time", &m.schedule_delivery_time, 17)?;
+                put_cstr(
+                    &mut out,
+                    "schedule_delivery_time",
+                    &m.schedule_delivery_time,
+                    17,
+                )?;
                 put_cstr(&mut out, "validity_period", &m.validity_period, 17)?;
                 out.extend_from_slice(&[
                     m.registered_delivery,

@@ -386,10 +386,11 @@ pub fn decode_auto(bytes: &[u8]) -> Result<Tpdu, TpduError> {
 
 fn put_address(out: &mut Vec<u8>, a: &TpAddress) -> Result<(), TpduError> {
     if a.ton == 5 {
-        let septets = gsm7::encode(&a.value, gsm7::Tables::default())
-            .map_err(|_| TpduError::Unencodable {
+        let septets = gsm7::encode(&a.value, gsm7::Tables::default()).map_err(|_| {
+            TpduError::Unencodable {
                 what: "alphanumeric address outside the GSM 7-bit alphabet",
-            })?;
+            }
+        })?;
         if septets.len() > 11 {
             return Err(TpduError::Unencodable {
                 what: "alphanumeric address longer than 11 characters",
@@ -565,7 +566,11 @@ mod tests {
     #[test]
     fn submit_and_deliver_round_trip_through_the_encoder() {
         for (kind, alphabet, body) in [
-            (TpduType::Submit, Alphabet::Gsm7Packed, "Your code is 4471 [Bank] €5"),
+            (
+                TpduType::Submit,
+                Alphabet::Gsm7Packed,
+                "Your code is 4471 [Bank] €5",
+            ),
             (TpduType::Deliver, Alphabet::Ucs2, "Привет 😀 see you"),
             (TpduType::Deliver, Alphabet::Binary, "Caf\u{e9} ok"),
         ] {
@@ -598,7 +603,10 @@ mod tests {
 
     #[test]
     fn status_report_is_recognised() {
-        let t = decode_auto(&unhex("06040D91945152991136F00160124130340A0160124130940A00")).unwrap();
+        let t = decode_auto(&unhex(
+            "06040D91945152991136F00160124130340A0160124130940A00",
+        ))
+        .unwrap();
         assert_eq!(t.kind, TpduType::StatusReport);
         assert_eq!(t.status, Some(0));
     }
@@ -606,8 +614,15 @@ mod tests {
     #[test]
     fn lying_lengths_are_typed_errors() {
         // UDL claims 140 septets, 10 octets present.
-        let e = decode(&unhex("0001000B915310101010100000A0E8329BFD4697D9EC37"), false).unwrap_err();
-        assert!(matches!(e, TpduError::UserDataBeyondEnd { offset: 13, .. }), "{e}");
+        let e = decode(
+            &unhex("0001000B915310101010100000A0E8329BFD4697D9EC37"),
+            false,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(e, TpduError::UserDataBeyondEnd { offset: 13, .. }),
+            "{e}"
+        );
         assert!(matches!(
             decode(&unhex("07"), true),
             Err(TpduError::Truncated { offset: 1, .. })

@@ -21,11 +21,18 @@ pub struct Concat {
 pub enum Element {
     Concat(Concat),
     /// Application port addressing (IEI 0x04 8-bit, 0x05 16-bit, §9.2.3.24.3/4).
-    Ports { destination: u16, source: u16 },
+    Ports {
+        destination: u16,
+        source: u16,
+    },
     /// National language single shift (IEI 0x24, §9.2.3.24.15).
-    SingleShift { language: u8 },
+    SingleShift {
+        language: u8,
+    },
     /// National language locking shift (IEI 0x25, §9.2.3.24.16).
-    LockingShift { language: u8 },
+    LockingShift {
+        language: u8,
+    },
     /// Any other element, kept verbatim.
     Other {
         iei: u8,

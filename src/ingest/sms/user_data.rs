@@ -26,7 +26,9 @@ pub enum UserDataError {
     Udh(#[from] UdhError),
     #[error(transparent)]
     Gsm7(#[from] Gsm7Error),
-    #[error("octet {offset}: TP-UDL {udl} septets is shorter than the {header} septets of the UDH")]
+    #[error(
+        "octet {offset}: TP-UDL {udl} septets is shorter than the {header} septets of the UDH"
+    )]
     UdlShorterThanHeader {
         offset: usize,
         udl: usize,
@@ -74,7 +76,11 @@ pub fn split_tpdu(
 
 /// Splits SMPP `short_message`/`message_payload` octets (no UDL: the length
 /// is the octet count).
-pub fn split_octets(data: &[u8], udhi: bool, alphabet: Alphabet) -> Result<UserData, UserDataError> {
+pub fn split_octets(
+    data: &[u8],
+    udhi: bool,
+    alphabet: Alphabet,
+) -> Result<UserData, UserDataError> {
     let (udh, udh_len) = if udhi {
         let (h, n) = Udh::parse(data)?;
         (Some(h), n)
@@ -88,7 +94,10 @@ pub fn split_octets(data: &[u8], udhi: bool, alphabet: Alphabet) -> Result<UserD
         let mut septets = gsm7::unpack(rest, fill, count)?;
         // With 7 spare bits at the end the last septet is padding, CR by
         // 3GPP TS 23.038 §6.1.2.3.1 (zero from careless encoders).
-        if (rest.len() * 8).saturating_sub(fill) % 7 == 0 && matches!(septets.last(), Some(0x0D | 0x00)) && count > 0 {
+        if (rest.len() * 8).saturating_sub(fill) % 7 == 0
+            && matches!(septets.last(), Some(0x0D | 0x00))
+            && count > 0
+        {
             count -= 1;
             septets.truncate(count);
         }
@@ -186,9 +195,18 @@ impl Segment {
 /// capacities 160/153 septets, 140/134 octets), never splitting an escape
 /// sequence or a surrogate pair. `reference` goes into an 8-bit concat IE
 /// when it fits, else a 16-bit one. `None` if the alphabet cannot carry it.
-pub fn segment(text: &str, alphabet: Alphabet, tables: Tables, reference: u16) -> Option<Vec<Segment>> {
+pub fn segment(
+    text: &str,
+    alphabet: Alphabet,
+    tables: Tables,
+    reference: u16,
+) -> Option<Vec<Segment>> {
     let units = encode_text(text, alphabet, tables)?;
-    let (single, wide) = if alphabet.is_gsm7() { (160, false) } else { (140, false) };
+    let (single, wide) = if alphabet.is_gsm7() {
+        (160, false)
+    } else {
+        (140, false)
+    };
     if units.len() <= single {
         return Some(vec![Segment { udh: None, units }]);
     }
@@ -206,7 +224,11 @@ pub fn segment(text: &str, alphabet: Alphabet, tables: Tables, reference: u16) -
         if end < units.len() {
             if alphabet.is_gsm7() {
                 // Do not end on an escape whose code is in the next segment.
-                let escapes = units[start..end].iter().rev().take_while(|&&u| u == gsm7::ESC).count();
+                let escapes = units[start..end]
+                    .iter()
+                    .rev()
+                    .take_while(|&&u| u == gsm7::ESC)
+                    .count();
                 if escapes % 2 == 1 {
                     end -= 1;
                 }
@@ -249,7 +271,10 @@ mod tests {
     fn long_gsm_text_splits_into_153_septet_segments() {
         let text = "a".repeat(400);
         let segs = segment(&text, Alphabet::Gsm7Packed, Tables::default(), 7).unwrap();
-        assert_eq!(segs.iter().map(|s| s.units.len()).collect::<Vec<_>>(), [153, 153, 94]);
+        assert_eq!(
+            segs.iter().map(|s| s.units.len()).collect::<Vec<_>>(),
+            [153, 153, 94]
+        );
         let (octets, udl) = segs[0].to_octets(Alphabet::Gsm7Packed);
         assert_eq!((octets.len(), udl), (140, 160));
         let back = split_tpdu(&octets, udl, true, Alphabet::Gsm7Packed).unwrap();
