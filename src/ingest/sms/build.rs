@@ -133,8 +133,16 @@ fn smpp_problem_kind(e: &SmppError) -> ProblemKind {
 pub fn from_smpp(pdu: &[u8], config: &SmsConfig) -> Option<Fragment> {
     let mut f = Fragment::default();
     f.details.protocol = "smpp";
-    let pdu = match smpp::decode_pdu(pdu) {
-        Ok(p) => p,
+    let pdu = match smpp::decode_salvage(pdu) {
+        Ok((p, None)) => p,
+        Ok((p, Some(e))) => {
+            f.problem(
+                ProblemKind::ProtocolViolation,
+                e.offset(),
+                format!("SMPP: {e}"),
+            );
+            p
+        }
         Err(e) => {
             if let Some(h) = pdu.get(..16) {
                 let word = |i: usize| u32::from_be_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]);

@@ -430,8 +430,7 @@ impl<'a> Reader<'a> {
         ))
     }
 
-    fn tlvs(&mut self) -> Result<Vec<Tlv>, SmppError> {
-        let mut out = Vec::new();
+    fn tlvs(&mut self, out: &mut Vec<Tlv>) -> Result<(), SmppError> {
         while self.remaining() > 0 {
             let offset = self.pos;
             let head = self.take(4, "TLV header")?;
@@ -447,7 +446,7 @@ impl<'a> Reader<'a> {
             }
             out.push(Tlv::new(tag, self.take(len, "TLV value")?));
         }
-        Ok(out)
+        Ok(())
     }
 }
 
@@ -457,6 +456,17 @@ const ESME: [&str; 3] = ["esme_addr_ton", "esme_addr_npi", "esme_addr"];
 
 /// Decodes exactly one PDU.
 pub fn decode_pdu(buf: &[u8]) -> Result<Pdu, SmppError> {
+    match decode_salvage(buf)? {
+        (pdu, None) => Ok(pdu),
+        (_, Some(e)) => Err(e),
+    }
+}
+
+/// Like [`decode_pdu`], but a PDU whose body decoded and whose TLV section is
+/// broken (a TLV length that lies, as some SMSCs send in receipts) is
+/// returned with the TLVs read so far and the TLV error, so the content can
+/// still be scanned.
+pub fn decode_salvage(buf: &[u8]) -> Result<(Pdu, Option<SmppError>), SmppError> {
     if buf.len() < HEADER_LEN {
         return Err(SmppError::ShorterThanHeader { len: buf.len() });
     }
@@ -576,14 +586,16 @@ pub fn decode_pdu(buf: &[u8]) -> Result<Pdu, SmppError> {
             Body::Fields(vec![("body", hex(rest))])
         }
     };
-    let tlvs = r.tlvs()?;
-    Ok(Pdu {
+    let mut tlvs = Vec::new();
+    let tlv_error = r.tlvs(&mut tlvs).err();
+    let pdu = Pdu {
         command_id,
         command_status: word(8),
         sequence: word(12),
         body,
         tlvs,
-    })
+    };
+    Ok((pdu, tlv_error))
 }
 
 fn short_message(r: &mut Reader) -> Result<Vec<u8>, SmppError> {
