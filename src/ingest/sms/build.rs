@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use super::concat::{Incomplete, Key};
 use super::dcs::{Alphabet, Dcs};
-use super::details::{SegmentInfo, SmsDetails, TlvInfo};
+use super::details::{SegmentInfo, SmppDetails, SmsDetails, TlvInfo, TpduDetails};
 use super::gsm7::Tables;
 use super::smpp::{self, EsmClass, SmppError};
 use super::tpdu::{self, TpduType};
@@ -146,35 +146,38 @@ pub fn from_smpp(pdu: &[u8], config: &SmsConfig) -> Option<Fragment> {
         Err(e) => {
             if let Some(h) = pdu.get(..16) {
                 let word = |i: usize| u32::from_be_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]);
-                f.details.command_id = Some(word(4));
-                f.details.command = smpp::command_name(word(4));
-                f.details.command_status = Some(word(8));
-                f.details.sequence = Some(word(12));
+                f.details.smpp = Some(Box::new(SmppDetails {
+                    command: smpp::command_name(word(4)),
+                    command_id: word(4),
+                    command_status: word(8),
+                    sequence: word(12),
+                    ..SmppDetails::default()
+                }));
             }
             f.problem(smpp_problem_kind(&e), e.offset(), format!("SMPP: {e}"));
             return Some(f);
         }
     };
-    let Some(m) = pdu.message() else {
-        return None;
-    };
-    let d = &mut f.details;
-    d.command = Some(pdu.command_name());
-    d.command_id = Some(pdu.command_id);
-    d.sequence = Some(pdu.sequence);
-    d.command_status = Some(pdu.command_status);
-    d.service_type = Some(m.service_type.clone()).filter(|s| !s.is_empty());
+    let m = pdu.message()?;
     let esm = EsmClass::new(m.esm_class);
-    d.esm_class = Some(esm);
-    d.data_coding = Some(m.data_coding);
-    d.registered_delivery = Some(m.registered_delivery);
-    if pdu.command_id != smpp::DATA_SM {
-        d.protocol_id = Some(m.protocol_id);
-        d.priority_flag = Some(m.priority_flag);
-        d.schedule_delivery_time = Some(m.schedule_delivery_time.clone()).filter(|s| !s.is_empty());
-        d.validity_period = Some(m.validity_period.clone()).filter(|s| !s.is_empty());
-    }
-    d.tlvs = pdu.tlvs.iter().map(TlvInfo::from).collect();
+    let data_sm = pdu.command_id == smpp::DATA_SM;
+    let nonempty = |s: &str| Some(s.to_string()).filter(|s| !s.is_empty());
+    f.details.smpp = Some(Box::new(SmppDetails {
+        command: Some(pdu.command_name()),
+        command_id: pdu.command_id,
+        sequence: pdu.sequence,
+        command_status: pdu.command_status,
+        service_type: nonempty(&m.service_type),
+        esm_class: Some(esm),
+        data_coding: Some(m.data_coding),
+        protocol_id: (!data_sm).then_some(m.protocol_id),
+        priority_flag: (!data_sm).then_some(m.priority_flag),
+        registered_delivery: Some(m.registered_delivery),
+        schedule_delivery_time: nonempty(&m.schedule_delivery_time),
+        validity_period: nonempty(&m.validity_period),
+        tlvs: pdu.tlvs.iter().map(TlvInfo::from).collect(),
+    }));
+    let d = &mut f.details;
     let dcs = Dcs::from_smpp(m.data_coding, config.default_alphabet);
     d.dcs = Some(dcs);
     d.alphabet = Some(dcs.alphabet);
@@ -256,20 +259,20 @@ pub fn from_tpdu(bytes: &[u8]) -> Option<Fragment> {
             return Some(f);
         }
     };
+    f.details.tpdu = Some(Box::new(TpduDetails {
+        tpdu_type: t.kind.name(),
+        first_octet: t.first_octet,
+        message_reference: t.message_reference,
+        smsc: t.smsc.as_ref().map(|a| a.value.clone()),
+        protocol_id: t.pid,
+        scts: t.scts.map(|s| s.to_string()),
+        validity: (t.kind == TpduType::Submit).then_some(t.validity),
+        discharge_time: t.discharge_time.map(|s| s.to_string()),
+        status: t.status,
+    }));
     let d = &mut f.details;
-    d.tpdu_type = Some(t.kind.name());
-    d.first_octet = Some(t.first_octet);
-    d.message_reference = t.message_reference;
-    d.smsc = t.smsc.as_ref().map(|a| a.value.clone());
-    d.scts = t.scts.map(|s| s.to_string());
-    d.discharge_time = t.discharge_time.map(|s| s.to_string());
-    d.status = t.status;
-    d.protocol_id = Some(t.pid);
     d.dcs = Some(t.dcs);
     d.alphabet = Some(t.dcs.alphabet);
-    if t.kind == TpduType::Submit {
-        d.validity = Some(t.validity);
-    }
     let addr = Address::with_type(&t.address.value, t.address.ton, t.address.npi);
     match t.kind {
         TpduType::Submit => f.recipients.push(addr),

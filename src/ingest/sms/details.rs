@@ -39,19 +39,41 @@ pub struct SegmentInfo {
 }
 
 /// Protocol details of an SMS message for `inspect` and protocol rules.
-/// Fields that do not apply to the protocol are absent.
+/// The per-protocol parts are boxed so that a message stays small.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct SmsDetails {
     /// "smpp" or "tpdu".
     pub protocol: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub smpp: Option<Box<SmppDetails>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tpdu: Option<Box<TpduDetails>>,
+    /// The decoded TP-DCS (TPDU) or `data_coding` (SMPP).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dcs: Option<Dcs>,
+    /// The alphabet the text was decoded with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alphabet: Option<Alphabet>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub udh: Vec<Element>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub destination_port: Option<u16>,
+    /// This PDU's place in a concatenated message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segment: Option<SegmentInfo>,
+    /// For a reassembled message: the segments it was built from, in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<SegmentInfo>,
+}
+
+/// SMPP fields (SMPP 3.4 §4.4.1, §4.6.1, §4.7.1).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct SmppDetails {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub command: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub command_id: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sequence: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub command_status: Option<u32>,
+    pub command_id: u32,
+    pub sequence: u32,
+    pub command_status: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_type: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -70,14 +92,18 @@ pub struct SmsDetails {
     pub validity_period: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tlvs: Vec<TlvInfo>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tpdu_type: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub first_octet: Option<u8>,
+}
+
+/// TPDU fields (3GPP TS 23.040 §9.2.2).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct TpduDetails {
+    pub tpdu_type: &'static str,
+    pub first_octet: u8,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message_reference: Option<u8>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub smsc: Option<String>,
+    pub protocol_id: u8,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scts: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -86,20 +112,4 @@ pub struct SmsDetails {
     pub discharge_time: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<u8>,
-    /// The decoded TP-DCS (TPDU) or `data_coding` (SMPP).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dcs: Option<Dcs>,
-    /// The alphabet the text was decoded with.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub alphabet: Option<Alphabet>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub udh: Vec<Element>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub destination_port: Option<u16>,
-    /// This PDU's place in a concatenated message.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub segment: Option<SegmentInfo>,
-    /// For a reassembled message: the segments it was built from, in order.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub segments: Vec<SegmentInfo>,
 }

@@ -43,7 +43,7 @@ use serde::Serialize;
 use crate::message::Message;
 
 pub use dcs::{Alphabet, DefaultAlphabet};
-pub use details::{SegmentInfo, SmsDetails, TlvInfo};
+pub use details::{SegmentInfo, SmppDetails, SmsDetails, TlvInfo, TpduDetails};
 
 /// Per-source decoding choices and reassembly limits.
 #[derive(Clone, Debug)]

@@ -894,8 +894,10 @@ mod tests {
             assert_eq!(decode_pdu(&unhex(hex)).as_ref(), Err(want), "{hex}");
         }
         // A C-string longer than its maximum.
-        let mut m = ShortMessage::default();
-        m.service_type = "ABCDEFGH".into();
+        let m = ShortMessage {
+            service_type: "ABCDEFGH".into(),
+            ..ShortMessage::default()
+        };
         assert!(matches!(
             encode(&message_pdu(SUBMIT_SM, 1, m, vec![])),
             Err(SmppError::FieldTooLong { .. })

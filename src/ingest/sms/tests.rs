@@ -56,11 +56,12 @@ fn cloudhopper_deliver_sm_becomes_a_message() {
     );
     assert_eq!(m.envelope.recipients, [Address::with_type("40404", 4, 9)]);
     let d = details(m);
+    let s = d.smpp.as_ref().unwrap();
     assert_eq!(
-        (d.protocol, d.command, d.sequence),
-        ("smpp", Some("deliver_sm"), Some(3))
+        (d.protocol, s.command, s.sequence),
+        ("smpp", Some("deliver_sm"), 3)
     );
-    assert_eq!(d.tlvs[0].name, Some("source_network_type"));
+    assert_eq!(s.tlvs[0].name, Some("source_network_type"));
     assert!(m.problems.is_empty());
 }
 
@@ -102,10 +103,19 @@ fn delivery_receipts_are_notifications() {
     assert_eq!(out.len(), 2);
     assert!(out.iter().all(|m| m.is_notification));
     assert_eq!(
-        details(&out[0]).esm_class.unwrap().message_type,
+        details(&out[0])
+            .smpp
+            .as_ref()
+            .unwrap()
+            .esm_class
+            .unwrap()
+            .message_type,
         "delivery_receipt"
     );
-    assert_eq!(details(&out[1]).tpdu_type, Some("SMS-STATUS-REPORT"));
+    assert_eq!(
+        details(&out[1]).tpdu.as_ref().unwrap().tpdu_type,
+        "SMS-STATUS-REPORT"
+    );
 }
 
 #[test]
@@ -301,7 +311,10 @@ fn message_payload_carries_long_text() {
         true,
     );
     assert_eq!(text(&out[0]), body);
-    assert_eq!(details(&out[0]).command, Some("data_sm"));
+    assert_eq!(
+        details(&out[0]).smpp.as_ref().unwrap().command,
+        Some("data_sm")
+    );
 }
 
 #[test]

@@ -490,7 +490,7 @@ pub fn encode(t: &Tpdu) -> Result<Vec<u8>, TpduError> {
 
 /// Builds a timestamp from its parts (year within century, zone in quarter hours).
 pub fn timestamp(y: u8, mo: u8, d: u8, h: u8, mi: u8, s: u8, tz_quarters: i8) -> Timestamp {
-    let bcd = |v: u8| (v % 10) << 4 | (v / 10) % 10;
+    let bcd = |v: u8| ((v % 10) << 4) | ((v / 10) % 10);
     let q = tz_quarters.unsigned_abs();
     let mut tz = bcd(q);
     if tz_quarters < 0 {
