@@ -230,6 +230,11 @@ impl<'a> Reader<'a> {
             return Err(TpduError::BadAddressLength { offset, len });
         }
         let toa = self.u8("SMSC address")?;
+        // Bit 7 of a type-of-address is always 1 (§9.1.2.5); requiring it
+        // keeps the SMSC-prefix guess from misreading a bare TPDU.
+        if toa & 0x80 == 0 {
+            return Err(TpduError::BadAddressLength { offset, len });
+        }
         let bytes = self.take(len - 1, "SMSC address")?;
         Ok(Some(address_value(toa, bytes, bytes.len() * 2)))
     }
