@@ -61,6 +61,11 @@ impl Fragment {
         ))
     }
 
+    /// Whether two segments carry the same content (a retransmission).
+    pub fn same_content(&self, other: &Fragment) -> bool {
+        self.units == other.units && self.alphabet == other.alphabet
+    }
+
     pub fn with_raw(mut self, raw: &[u8]) -> Fragment {
         self.raw = raw.to_vec();
         self

@@ -108,8 +108,9 @@ impl<T> Reassembler<T> {
         self.pending.len()
     }
 
-    /// Adds one segment. Partial messages given up on the way (timeout,
-    /// eviction) are appended to `given_up`.
+    /// Adds one segment; a repeated position is always a duplicate.
+    /// Partial messages given up on the way (timeout, eviction) are appended
+    /// to `given_up`.
     pub fn push(
         &mut self,
         key: Key,
@@ -119,12 +120,34 @@ impl<T> Reassembler<T> {
         now_ms: u64,
         given_up: &mut Vec<Incomplete<T>>,
     ) -> Outcome<T> {
+        self.push_with(key, total, seq, item, now_ms, given_up, |_, _| true)
+    }
+
+    /// Adds one segment. A repeated position whose content is the `same` is a
+    /// retransmission and dropped; different content means the 8-bit
+    /// reference wrapped and a new message began, so the old one is given up
+    /// (as it is when the announced total changes).
+    #[allow(clippy::too_many_arguments)]
+    pub fn push_with(
+        &mut self,
+        key: Key,
+        total: u8,
+        seq: u8,
+        item: T,
+        now_ms: u64,
+        given_up: &mut Vec<Incomplete<T>>,
+        same: impl Fn(&T, &T) -> bool,
+    ) -> Outcome<T> {
         self.expire(now_ms, given_up);
         if total < 2 || seq == 0 || seq > total || usize::from(total) > self.limits.max_segments {
             return Outcome::Unusable(item);
         }
         if let Some(p) = self.pending.get(&key) {
-            if p.total != total {
+            let clash = p.total != total
+                || p.parts[usize::from(seq) - 1]
+                    .as_ref()
+                    .is_some_and(|old| !same(old, &item));
+            if clash {
                 if let Some(p) = self.pending.remove(&key) {
                     given_up.push(Self::incomplete(key.clone(), p, GiveUp::Superseded));
                 }
@@ -270,6 +293,34 @@ mod tests {
         );
         assert!(gone.is_empty());
         assert_eq!(r.pending(), 0);
+    }
+
+    #[test]
+    fn a_reused_reference_starts_a_new_message() {
+        let mut r = Reassembler::new(limits());
+        let mut gone = Vec::new();
+        let same = |a: &&str, b: &&str| a == b;
+        assert_eq!(
+            r.push_with(key(1), 2, 1, "a", 0, &mut gone, same),
+            Outcome::Pending
+        );
+        assert_eq!(
+            r.push_with(key(1), 2, 1, "a", 0, &mut gone, same),
+            Outcome::Duplicate("a")
+        );
+        assert_eq!(
+            r.push_with(key(1), 2, 1, "x", 0, &mut gone, same),
+            Outcome::Pending
+        );
+        assert_eq!(gone.len(), 1);
+        assert_eq!(
+            (gone[0].reason, gone[0].parts[0].1),
+            (GiveUp::Superseded, "a")
+        );
+        assert_eq!(
+            r.push_with(key(1), 2, 2, "y", 0, &mut gone, same),
+            Outcome::Complete(vec!["x", "y"])
+        );
     }
 
     #[test]

@@ -102,6 +102,11 @@ impl SmsIngest {
         self.accept(fragment, tpdu, now_ms, out);
     }
 
+    /// Concatenated messages waiting for segments (bounded by `max_pending`).
+    pub fn pending(&self) -> usize {
+        self.reassembler.pending()
+    }
+
     /// End of stream: emits incomplete concatenated messages, each marked
     /// `IncompleteConcatenation`.
     pub fn flush(&mut self, out: &mut Vec<Message<'static>>) {
@@ -132,9 +137,10 @@ impl SmsIngest {
             return;
         };
         let owned = fragment.with_raw(raw);
+        let same = |a: &build::Fragment, b: &build::Fragment| a.same_content(b);
         match self
             .reassembler
-            .push(key, c.total, c.seq, owned, now_ms, &mut gone)
+            .push_with(key, c.total, c.seq, owned, now_ms, &mut gone, same)
         {
             concat::Outcome::Complete(parts) => out.push(build::joined(parts)),
             concat::Outcome::Pending | concat::Outcome::Duplicate(_) => {}

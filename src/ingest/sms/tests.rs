@@ -405,3 +405,54 @@ fn wap_push_is_handed_to_the_mms_decoder() {
     // once it decodes, the content location becomes a URL.
     assert!(!out[0].urls.is_empty() || out[0].problems[0].kind == ProblemKind::ProtocolViolation);
 }
+
+#[test]
+fn a_flood_of_never_completed_segments_stays_bounded() {
+    let cfg = SmsConfig {
+        max_pending: 16,
+        ..SmsConfig::default()
+    };
+    let mut ingest = SmsIngest::new(cfg);
+    let body = SPAM.repeat(2);
+    let mut emitted = 0;
+    for r in 0..2000u16 {
+        let t = SmppText {
+            reference: r,
+            ..SmppText::submit(
+                SmeAddress::new(1, 1, "1"),
+                SmeAddress::new(1, 1, "2"),
+                &body,
+            )
+        };
+        let mut out = Vec::new();
+        ingest.push_smpp(&t.encode().unwrap()[0], 0, &mut out);
+        emitted += out.len();
+        assert!(ingest.pending() <= 16);
+    }
+    assert_eq!(emitted, 2000 - 16);
+}
+
+#[test]
+fn a_reused_reference_with_new_content_is_a_new_message() {
+    let mut ingest = SmsIngest::new(SmsConfig::default());
+    let a = SPAM.repeat(2);
+    let b = format!("{}{}", "Totally different text. ".repeat(8), SPAM);
+    let pa = SmppText::submit(SmeAddress::new(1, 1, "1"), SmeAddress::new(1, 1, "2"), &a)
+        .encode()
+        .unwrap();
+    let pb = SmppText::submit(SmeAddress::new(1, 1, "1"), SmeAddress::new(1, 1, "2"), &b)
+        .encode()
+        .unwrap();
+    let mut out = Vec::new();
+    ingest.push_smpp(&pa[0], 0, &mut out);
+    ingest.push_smpp(&pb[0], 0, &mut out);
+    for p in &pb[1..] {
+        ingest.push_smpp(p, 0, &mut out);
+    }
+    assert_eq!(out.len(), 2);
+    assert_eq!(
+        out[0].problems[0].kind,
+        ProblemKind::IncompleteConcatenation
+    );
+    assert_eq!(text(&out[1]), b);
+}
