@@ -37,8 +37,8 @@ const EXPLAINED: &[(&str, &str, &str)] = &[
         "python-messaging.tsv",
         "test_decoding_odd_length_pdu_no_strict",
         "TP-UD is cut short; python-messaging's non-strict mode decodes the partial text, we \
-         refuse it with TpduError::UserDataBeyondEnd (SmsIngest still emits a message marked \
-         Truncated)",
+         refuse it with TpduError::UserDataBeyondEnd; SmsIngest (tpdu::decode_lenient) still \
+         decodes the septets present and marks the message Truncated",
     ),
 ];
 

@@ -252,8 +252,21 @@ pub fn from_smpp(pdu: &[u8], config: &SmsConfig) -> Option<Fragment> {
 pub fn from_tpdu(bytes: &[u8]) -> Option<Fragment> {
     let mut f = Fragment::default();
     f.details.protocol = "tpdu";
-    let t = match tpdu::decode_auto(bytes) {
-        Ok(t) => t,
+    let t = match tpdu::decode_lenient(bytes) {
+        Ok((t, None)) => t,
+        Ok((t, Some(e))) => {
+            let kind = if e.is_truncation() {
+                ProblemKind::Truncated
+            } else {
+                ProblemKind::ProtocolViolation
+            };
+            f.problem(
+                kind,
+                e.offset(),
+                format!("TPDU: {e}; user data read as present"),
+            );
+            t
+        }
         Err(e) => {
             let kind = if e.is_truncation() {
                 ProblemKind::Truncated

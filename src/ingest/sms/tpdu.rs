@@ -279,6 +279,13 @@ fn ud_octets(dcs: &Dcs, udl: usize) -> usize {
 /// Decodes a TPDU with (`with_smsc`) or without the SMSC address prefix,
 /// returning it and the number of octets it took.
 pub fn decode_prefix(bytes: &[u8], with_smsc: bool) -> Result<(Tpdu, usize), TpduError> {
+    decode_inner(bytes, with_smsc, false)
+}
+
+/// With `loose`, TP-UD is whatever follows TP-UDL: all of it for octet
+/// alphabets (encoders that count UCS-2 characters instead of octets get
+/// TP-UDL wrong), and as many septets as are present for GSM 7-bit.
+fn decode_inner(bytes: &[u8], with_smsc: bool, loose: bool) -> Result<(Tpdu, usize), TpduError> {
     let mut r = Reader { buf: bytes, pos: 0 };
     let mut t = Tpdu::default();
     if with_smsc {
@@ -347,6 +354,20 @@ pub fn decode_prefix(bytes: &[u8], with_smsc: bool) -> Result<(Tpdu, usize), Tpd
         });
     }
     let available = bytes.len() - r.pos;
+    if loose && needed != available {
+        let gsm = t.dcs.alphabet.is_gsm7() && !t.dcs.compressed;
+        let (udl, take) = if !gsm {
+            (available, available)
+        } else if needed > available {
+            (available * 8 / 7, available)
+        } else {
+            (udl, needed)
+        };
+        t.udl = udl;
+        t.user_data_offset = r.pos;
+        t.user_data = r.take(take, "TP-UD")?.to_vec();
+        return Ok((t, r.pos));
+    }
     if needed > available {
         return Err(TpduError::UserDataBeyondEnd {
             offset: udl_offset,
@@ -387,6 +408,31 @@ pub fn decode_auto(bytes: &[u8]) -> Result<Tpdu, TpduError> {
         (Err(a), Err(b)) => Err(if a.offset() >= b.offset() { a } else { b }),
         (Ok(t), _) => Ok(t),
     }
+}
+
+/// Like [`decode_auto`], but when no parse takes exactly all octets because
+/// TP-UDL disagrees with the octets present, the user data is read as
+/// present (see `decode_inner`) and the strict error is returned beside the
+/// TPDU, so a message with a miscounted length is still scanned.
+pub fn decode_lenient(bytes: &[u8]) -> Result<(Tpdu, Option<TpduError>), TpduError> {
+    let err = match decode_auto(bytes) {
+        Ok(t) => return Ok((t, None)),
+        Err(e) => e,
+    };
+    if !matches!(
+        err,
+        TpduError::TrailingBytes { .. } | TpduError::UserDataBeyondEnd { .. }
+    ) {
+        return Err(err);
+    }
+    for with_smsc in [true, false] {
+        if let Ok((t, used)) = decode_inner(bytes, with_smsc, true) {
+            if used == bytes.len() {
+                return Ok((t, Some(err)));
+            }
+        }
+    }
+    Err(err)
 }
 
 fn put_address(out: &mut Vec<u8>, a: &TpAddress) -> Result<(), TpduError> {
@@ -604,6 +650,25 @@ mod tests {
             assert_eq!(text(&back), body);
             assert_eq!(back.scts, t.scts);
         }
+    }
+
+    #[test]
+    fn lenient_decoding_reads_miscounted_user_data() {
+        // UCS-2 "AB" + one more character beyond TP-UDL 4.
+        let mut full = unhex("0001000B915310101010F000080400410042");
+        full.extend_from_slice(&[0x00, 0x43]);
+        assert!(matches!(
+            decode_auto(&full),
+            Err(TpduError::TrailingBytes { .. })
+        ));
+        let (t, err) = decode_lenient(&full).unwrap();
+        assert!(err.is_some());
+        assert_eq!(text(&t), "ABC");
+        // GSM 7-bit cut short: the septets present are kept.
+        let cut = unhex("0001000B915310101010F00000A0E8329BFD4697D9EC37");
+        let (t, err) = decode_lenient(&cut).unwrap();
+        assert!(matches!(err, Some(TpduError::UserDataBeyondEnd { .. })));
+        assert_eq!(text(&t), "hellohello");
     }
 
     #[test]
