@@ -79,6 +79,13 @@ impl Fragment {
     fn user_data(&mut self, split: Result<UserData, user_data::UserDataError>, data_offset: usize) {
         match split {
             Ok(ud) => {
+                if let Some(e) = &ud.udh_error {
+                    self.problem(
+                        ProblemKind::ProtocolViolation,
+                        Some(data_offset + e.offset()),
+                        format!("UDH: {e}; header skipped"),
+                    );
+                }
                 self.units_offset = data_offset + ud.udh_len;
                 if let Some(udh) = ud.udh {
                     let (tables, unknown) = udh.tables();

@@ -17,6 +17,25 @@ pub struct UserData {
     pub udh_len: usize,
     /// Septets (GSM 7-bit, one per element) or octets.
     pub units: Vec<u8>,
+    /// A malformed UDH, skipped: the text after it is still read.
+    pub udh_error: Option<UdhError>,
+}
+
+/// Parses the UDH if `udhi`, tolerating a malformed one: with a UDHL that
+/// fits, the header is skipped whole; with one that does not, the data is
+/// read as if there were no header.
+fn header(data: &[u8], udhi: bool) -> (Option<Udh>, usize, Option<UdhError>) {
+    if !udhi {
+        return (None, 0, None);
+    }
+    match Udh::parse(data) {
+        Ok((h, n)) => (Some(h), n, None),
+        Err(e @ UdhError::LengthBeyondData { .. }) => (None, 0, Some(e)),
+        Err(e) => {
+            let n = data.first().map_or(0, |&l| usize::from(l) + 1);
+            (None, n, Some(e))
+        }
+    }
 }
 
 /// Why user data could not be split.
@@ -44,12 +63,7 @@ pub fn split_tpdu(
     udhi: bool,
     alphabet: Alphabet,
 ) -> Result<UserData, UserDataError> {
-    let (udh, udh_len) = if udhi {
-        let (h, n) = Udh::parse(ud)?;
-        (Some(h), n)
-    } else {
-        (None, 0)
-    };
+    let (udh, udh_len, udh_error) = header(ud, udhi);
     let rest = ud.get(udh_len..).unwrap_or(&[]);
     let units = if alphabet.is_gsm7() {
         let fill = fill_bits(udh_len);
@@ -71,6 +85,7 @@ pub fn split_tpdu(
         udh,
         udh_len,
         units,
+        udh_error,
     })
 }
 
@@ -81,12 +96,7 @@ pub fn split_octets(
     udhi: bool,
     alphabet: Alphabet,
 ) -> Result<UserData, UserDataError> {
-    let (udh, udh_len) = if udhi {
-        let (h, n) = Udh::parse(data)?;
-        (Some(h), n)
-    } else {
-        (None, 0)
-    };
+    let (udh, udh_len, udh_error) = header(data, udhi);
     let rest = data.get(udh_len..).unwrap_or(&[]);
     let units = if alphabet == Alphabet::Gsm7Packed {
         let fill = fill_bits(udh_len);
@@ -109,6 +119,7 @@ pub fn split_octets(
         udh,
         udh_len,
         units,
+        udh_error,
     })
 }
 
@@ -289,6 +300,22 @@ mod tests {
         let text = format!("{}😀{}", "a".repeat(66), "tail".repeat(5));
         let segs = segment(&text, Alphabet::Ucs2, Tables::default(), 1).unwrap();
         assert_eq!(segs[0].units.len(), 132);
+    }
+
+    #[test]
+    fn a_malformed_udh_is_skipped_and_the_text_still_read() {
+        // IE 0x00 claims 5 octets inside a 5-octet header; text "Hi".
+        let ud = [0x05, 0x00, 0x05, 0x01, 0x02, 0x03, b'H', b'i'];
+        let got = split_octets(&ud, true, Alphabet::Latin1).unwrap();
+        assert_eq!(got.units, b"Hi");
+        assert!(matches!(
+            got.udh_error,
+            Some(UdhError::ElementOverrun { offset: 1, .. })
+        ));
+        // A UDHL past the end: read as if there were no header.
+        let got = split_octets(&[0x40, b'o', b'k'], true, Alphabet::Latin1).unwrap();
+        assert_eq!(got.units, [0x40, b'o', b'k']);
+        assert!(got.udh_error.is_some());
     }
 
     #[test]
