@@ -460,3 +460,67 @@ fn a_reused_reference_with_new_content_is_a_new_message() {
     );
     assert_eq!(text(&out[1]), b);
 }
+
+#[test]
+fn national_shift_tables_from_the_udh_are_applied() {
+    use super::dcs::Dcs;
+    use super::gsm7::{self, Language, Tables};
+    use super::tpdu::{self, Tpdu};
+    use super::udh::{Element, Udh};
+    use super::user_data::Segment;
+    let text = "Kargonuz şubede bekliyor, ücret ödeyin: ığŞİ €";
+    let tables = Tables {
+        locking: Language::Turkish,
+        single: Language::Turkish,
+    };
+    let seg = Segment {
+        udh: Some(Udh {
+            elements: vec![
+                Element::SingleShift { language: 1 },
+                Element::LockingShift { language: 1 },
+            ],
+        }),
+        units: gsm7::encode(text, tables).unwrap(),
+    };
+    let (user_data, udl) = seg.to_octets(Alphabet::Gsm7Packed);
+    let t = Tpdu {
+        address: TpAddress::new(5, 0, "KARGO"),
+        dcs: Dcs::from_tp_dcs(0),
+        scts: Some(timestamp(26, 1, 2, 3, 4, 5, 12)),
+        udhi: true,
+        udl,
+        user_data,
+        ..Tpdu::default()
+    };
+    let out = push_all(
+        &mut SmsIngest::new(SmsConfig::default()),
+        &[tpdu::encode(&t).unwrap()],
+        false,
+    );
+    assert_eq!(out[0].text_parts[0].text, text);
+    assert!(out[0].problems.is_empty());
+}
+
+#[test]
+fn details_serialise_for_inspect() {
+    let mut out = Vec::new();
+    let mut ingest = SmsIngest::new(SmsConfig::default());
+    ingest.push_smpp(&unhex("000000400000000500000000000000030002013837363534333231000409343034303400000000000000000000084024232125262F3A000E0001010006000101"), 0, &mut out);
+    ingest.push_tpdu(
+        &unhex("07911326040000F0040B911346610089F60000208062917314080CC8F71D14969741F977FD07"),
+        0,
+        &mut out,
+    );
+    let smpp = serde_json::to_value(&out[0]).unwrap();
+    assert_eq!(smpp["protocol"]["kind"], "sms");
+    assert_eq!(smpp["protocol"]["smpp"]["command"], "deliver_sm");
+    assert_eq!(smpp["protocol"]["smpp"]["tlvs"][0]["tag"], "000e");
+    assert_eq!(smpp["protocol"]["smpp"]["esm_class"]["mode"], "default");
+    let tpdu = serde_json::to_value(&out[1]).unwrap();
+    assert_eq!(tpdu["protocol"]["tpdu"]["tpdu_type"], "SMS-DELIVER");
+    assert_eq!(
+        tpdu["protocol"]["tpdu"]["scts"],
+        "2002-08-26T19:37:41-00:00"
+    );
+    assert_eq!(tpdu["protocol"]["dcs"]["alphabet"], "gsm7_packed");
+}
