@@ -71,6 +71,19 @@ impl Fragment {
         self
     }
 
+    /// A reserved or undecodable coding: the text is read in the fallback
+    /// alphabet and the choice is reported (3GPP TS 23.038 §4).
+    fn reserved_coding(&mut self, field: &str, dcs: Dcs) {
+        self.problem(
+            ProblemKind::BadCharset,
+            None,
+            format!(
+                "{field} 0x{:02X} is reserved or has no decoder here; read as {:?}",
+                dcs.raw, dcs.alphabet
+            ),
+        );
+    }
+
     fn problem(&mut self, kind: ProblemKind, offset: Option<usize>, detail: impl Into<String>) {
         self.problems.push(Problem::new(kind, offset, detail));
     }
@@ -207,14 +220,7 @@ pub fn from_smpp(pdu: &[u8], config: &SmsConfig) -> Option<Fragment> {
         .map(|a| Address::with_type(&a.addr, a.ton, a.npi))
         .collect();
     if dcs.reserved {
-        f.problem(
-            ProblemKind::BadCharset,
-            None,
-            format!(
-                "data_coding 0x{:02X} has no decoder here; read as Latin-1",
-                m.data_coding
-            ),
-        );
+        f.reserved_coding("data_coding", dcs);
     }
     // message_payload carries the content when sm_length is 0 (SMPP 3.4 §5.3.2.32).
     let payload = pdu.tlv(smpp::TLV_MESSAGE_PAYLOAD);
@@ -305,6 +311,9 @@ pub fn from_tpdu(bytes: &[u8]) -> Option<Fragment> {
     }
     f.alphabet = t.dcs.alphabet;
     f.compressed = t.dcs.compressed;
+    if t.dcs.reserved {
+        f.reserved_coding("TP-DCS", t.dcs);
+    }
     if t.kind == TpduType::StatusReport {
         f.is_notification = true;
         if t.udl == 0 {
