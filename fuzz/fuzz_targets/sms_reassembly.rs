@@ -19,6 +19,7 @@ fuzz_target!(|data: &[u8]| {
         max_pending: 4,
         max_segments: 8,
         timeout_ms: 1_000,
+        max_buffered_bytes: 8 * 1024,
     };
     let mut ingest = SmsIngest::new(config);
     let mut now = 0u64;

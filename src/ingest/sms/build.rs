@@ -66,6 +66,11 @@ impl Fragment {
         self.units == other.units && self.alphabet == other.alphabet
     }
 
+    /// Bytes this fragment holds while buffered.
+    pub fn weight(&self) -> usize {
+        self.raw.len() + self.units.len() + std::mem::size_of::<Fragment>()
+    }
+
     pub fn with_raw(mut self, raw: &[u8]) -> Fragment {
         self.raw = raw.to_vec();
         self

@@ -25,6 +25,8 @@ pub struct Limits {
     pub max_pending: usize,
     pub max_segments: usize,
     pub timeout_ms: u64,
+    /// Total weight (bytes, as the caller counts them) held at once.
+    pub max_bytes: usize,
 }
 
 /// Why a partial message was given up.
@@ -73,6 +75,7 @@ pub enum Outcome<T> {
 
 struct Pending<T> {
     id: u64,
+    bytes: usize,
     total: u8,
     first_ms: u64,
     parts: Vec<Option<T>>,
@@ -87,6 +90,7 @@ pub struct Reassembler<T> {
     /// messages) are skipped lazily and compacted when the queue grows.
     order: VecDeque<(u64, Key)>,
     next_id: u64,
+    bytes: usize,
 }
 
 impl<T> Reassembler<T> {
@@ -96,16 +100,23 @@ impl<T> Reassembler<T> {
                 max_pending: limits.max_pending.max(1),
                 max_segments: limits.max_segments.clamp(2, 255),
                 timeout_ms: limits.timeout_ms,
+                max_bytes: limits.max_bytes,
             },
             pending: HashMap::new(),
             order: VecDeque::new(),
             next_id: 0,
+            bytes: 0,
         }
     }
 
     /// Number of messages waiting for segments.
     pub fn pending(&self) -> usize {
         self.pending.len()
+    }
+
+    /// Total weight of the segments held.
+    pub fn buffered_bytes(&self) -> usize {
+        self.bytes
     }
 
     /// Adds one segment; a repeated position is always a duplicate.
@@ -120,26 +131,33 @@ impl<T> Reassembler<T> {
         now_ms: u64,
         given_up: &mut Vec<Incomplete<T>>,
     ) -> Outcome<T> {
-        self.push_with(key, total, seq, item, now_ms, given_up, |_, _| true)
+        self.push_with(key, total, seq, (item, 0), now_ms, given_up, |_, _| true)
     }
 
-    /// Adds one segment. A repeated position whose content is the `same` is a
-    /// retransmission and dropped; different content means the 8-bit
-    /// reference wrapped and a new message began, so the old one is given up
-    /// (as it is when the announced total changes).
+    /// Adds one segment of `weight` bytes. A repeated position whose content
+    /// is the `same` is a retransmission and dropped; different content means
+    /// the 8-bit reference wrapped and a new message began, so the old one is
+    /// given up (as it is when the announced total changes). Oldest messages
+    /// are given up while the byte budget would be exceeded; a segment alone
+    /// over the budget is not buffered.
     #[allow(clippy::too_many_arguments)]
     pub fn push_with(
         &mut self,
         key: Key,
         total: u8,
         seq: u8,
-        item: T,
+        (item, weight): (T, usize),
         now_ms: u64,
         given_up: &mut Vec<Incomplete<T>>,
         same: impl Fn(&T, &T) -> bool,
     ) -> Outcome<T> {
         self.expire(now_ms, given_up);
-        if total < 2 || seq == 0 || seq > total || usize::from(total) > self.limits.max_segments {
+        if total < 2
+            || seq == 0
+            || seq > total
+            || usize::from(total) > self.limits.max_segments
+            || weight > self.limits.max_bytes
+        {
             return Outcome::Unusable(item);
         }
         if let Some(p) = self.pending.get(&key) {
@@ -148,9 +166,21 @@ impl<T> Reassembler<T> {
                     .as_ref()
                     .is_some_and(|old| !same(old, &item));
             if clash {
-                if let Some(p) = self.pending.remove(&key) {
+                if let Some(p) = self.remove(&key) {
                     given_up.push(Self::incomplete(key.clone(), p, GiveUp::Superseded));
                 }
+            }
+        }
+        // Make room, sparing the message this segment belongs to unless it
+        // alone is over the budget.
+        while self.bytes + weight > self.limits.max_bytes {
+            let victim = self.pop_oldest_other(&key).or_else(|| {
+                let p = self.remove(&key)?;
+                Some((key.clone(), p))
+            });
+            match victim {
+                Some((k, p)) => given_up.push(Self::incomplete(k, p, GiveUp::Evicted)),
+                None => break,
             }
         }
         if !self.pending.contains_key(&key) {
@@ -169,6 +199,7 @@ impl<T> Reassembler<T> {
                 key.clone(),
                 Pending {
                     id,
+                    bytes: 0,
                     total,
                     first_ms: now_ms,
                     parts,
@@ -185,10 +216,12 @@ impl<T> Reassembler<T> {
         }
         *slot = Some(item);
         p.received += 1;
+        p.bytes += weight;
+        self.bytes += weight;
         if p.received < usize::from(p.total) {
             return Outcome::Pending;
         }
-        let Some(p) = self.pending.remove(&key) else {
+        let Some(p) = self.remove(&key) else {
             return Outcome::Pending;
         };
         self.compact();
@@ -225,10 +258,29 @@ impl<T> Reassembler<T> {
     fn pop_oldest(&mut self) -> Option<(Key, Pending<T>)> {
         while let Some((id, key)) = self.order.pop_front() {
             if self.pending.get(&key).is_some_and(|p| p.id == id) {
-                return self.pending.remove_entry(&key);
+                let (k, p) = self.pending.remove_entry(&key)?;
+                self.bytes -= p.bytes;
+                return Some((k, p));
             }
         }
         None
+    }
+
+    fn pop_oldest_other(&mut self, skip: &Key) -> Option<(Key, Pending<T>)> {
+        let pending = &self.pending;
+        let pos = self
+            .order
+            .iter()
+            .position(|(id, k)| k != skip && pending.get(k).is_some_and(|p| p.id == *id))?;
+        let (_, k) = self.order.remove(pos)?;
+        let p = self.remove(&k)?;
+        Some((k, p))
+    }
+
+    fn remove(&mut self, key: &Key) -> Option<Pending<T>> {
+        let p = self.pending.remove(key)?;
+        self.bytes -= p.bytes;
+        Some(p)
     }
 
     fn compact(&mut self) {
@@ -274,6 +326,7 @@ mod tests {
             max_pending: 4,
             max_segments: 16,
             timeout_ms: 1000,
+            max_bytes: 1000,
         }
     }
 
@@ -301,15 +354,15 @@ mod tests {
         let mut gone = Vec::new();
         let same = |a: &&str, b: &&str| a == b;
         assert_eq!(
-            r.push_with(key(1), 2, 1, "a", 0, &mut gone, same),
+            r.push_with(key(1), 2, 1, ("a", 1), 0, &mut gone, same),
             Outcome::Pending
         );
         assert_eq!(
-            r.push_with(key(1), 2, 1, "a", 0, &mut gone, same),
+            r.push_with(key(1), 2, 1, ("a", 1), 0, &mut gone, same),
             Outcome::Duplicate("a")
         );
         assert_eq!(
-            r.push_with(key(1), 2, 1, "x", 0, &mut gone, same),
+            r.push_with(key(1), 2, 1, ("x", 1), 0, &mut gone, same),
             Outcome::Pending
         );
         assert_eq!(gone.len(), 1);
@@ -318,9 +371,39 @@ mod tests {
             (GiveUp::Superseded, "a")
         );
         assert_eq!(
-            r.push_with(key(1), 2, 2, "y", 0, &mut gone, same),
+            r.push_with(key(1), 2, 2, ("y", 1), 0, &mut gone, same),
             Outcome::Complete(vec!["x", "y"])
         );
+    }
+
+    #[test]
+    fn the_byte_budget_evicts_oldest_first() {
+        let mut r = Reassembler::new(limits());
+        let mut gone = Vec::new();
+        let same = |_: &u8, _: &u8| true;
+        for i in 0..3u16 {
+            r.push_with(key(i), 2, 1, (0, 400), 0, &mut gone, same);
+        }
+        assert_eq!((r.pending(), r.buffered_bytes(), gone.len()), (2, 800, 1));
+        assert_eq!(gone[0].key.reference, 0);
+        assert_eq!(
+            r.push_with(key(9), 2, 1, (7, 1001), 0, &mut gone, same),
+            Outcome::Unusable(7)
+        );
+        // Completing ref 1 evicts ref 2, not ref 1 itself.
+        assert_eq!(
+            r.push_with(key(1), 2, 2, (0, 400), 0, &mut gone, same),
+            Outcome::Complete(vec![0, 0])
+        );
+        assert_eq!(gone.last().unwrap().key.reference, 2);
+        assert_eq!((r.pending(), r.buffered_bytes()), (0, 0));
+        // A message that alone outgrows the budget is given up.
+        r.push_with(key(3), 3, 1, (0, 600), 0, &mut gone, same);
+        r.push_with(key(3), 3, 2, (0, 600), 0, &mut gone, same);
+        assert_eq!(gone.last().unwrap().key.reference, 3);
+        assert_eq!(r.buffered_bytes(), 600);
+        r.drain(&mut gone);
+        assert_eq!(r.buffered_bytes(), 0);
     }
 
     #[test]

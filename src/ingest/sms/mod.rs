@@ -56,6 +56,9 @@ pub struct SmsConfig {
     pub max_segments: usize,
     /// How long a concatenated message may wait for its segments.
     pub timeout_ms: u64,
+    /// Bytes of segments held at once (PDU and decoded units); the oldest
+    /// messages are emitted incomplete beyond it.
+    pub max_buffered_bytes: usize,
 }
 
 impl Default for SmsConfig {
@@ -65,6 +68,7 @@ impl Default for SmsConfig {
             max_pending: 1024,
             max_segments: 32,
             timeout_ms: 10 * 60 * 1000,
+            max_buffered_bytes: 16 * 1024 * 1024,
         }
     }
 }
@@ -81,6 +85,7 @@ impl SmsIngest {
             max_pending: config.max_pending,
             max_segments: config.max_segments,
             timeout_ms: config.timeout_ms,
+            max_bytes: config.max_buffered_bytes,
         });
         SmsIngest {
             config,
@@ -137,11 +142,17 @@ impl SmsIngest {
             return;
         };
         let owned = fragment.with_raw(raw);
+        let weight = owned.weight();
         let same = |a: &build::Fragment, b: &build::Fragment| a.same_content(b);
-        match self
-            .reassembler
-            .push_with(key, c.total, c.seq, owned, now_ms, &mut gone, same)
-        {
+        match self.reassembler.push_with(
+            key,
+            c.total,
+            c.seq,
+            (owned, weight),
+            now_ms,
+            &mut gone,
+            same,
+        ) {
             concat::Outcome::Complete(parts) => out.push(build::joined(parts)),
             concat::Outcome::Pending | concat::Outcome::Duplicate(_) => {}
             concat::Outcome::Unusable(f) => out.push(build::unusable_segment(f, raw)),
