@@ -150,3 +150,31 @@ fn lying_lengths_are_typed_errors() {
         Err(TpduError::ReservedMti { offset: 0 })
     ));
 }
+
+#[test]
+fn every_validity_period_form_round_trips() {
+    for validity in [
+        Validity::None,
+        Validity::Relative(0xA7),
+        Validity::Enhanced([0x01, 0x23, 0, 0, 0, 0, 0]),
+        Validity::Absolute(timestamp(26, 12, 31, 23, 59, 58, -20)),
+    ] {
+        let t = Tpdu {
+            kind: TpduType::Submit,
+            message_reference: Some(3),
+            address: TpAddress::new(1, 1, "4477009001"),
+            validity,
+            udl: 2,
+            user_data: gsm7::pack(&[0x48, 0x69], 0),
+            ..Tpdu::default()
+        };
+        let bytes = encode(&t).unwrap();
+        let back = decode(&bytes, true).unwrap();
+        assert_eq!(back.validity, validity);
+        assert_eq!(text(&back), "Hi");
+    }
+    assert_eq!(
+        timestamp(26, 12, 31, 23, 59, 58, -20).to_string(),
+        "2026-12-31T23:59:58-05:00"
+    );
+}
