@@ -191,6 +191,9 @@ pub fn from_smpp(pdu: &[u8], config: &SmsConfig) -> Option<Fragment> {
     let m = pdu.message()?;
     let esm = EsmClass::new(m.esm_class);
     let data_sm = pdu.command_id == smpp::DATA_SM;
+    // replace_sm has no data_coding: the original's is unknown here, so the
+    // bind's default alphabet is assumed.
+    let replace = pdu.command_id == smpp::REPLACE_SM;
     let nonempty = |s: &str| Some(s.to_string()).filter(|s| !s.is_empty());
     f.details.smpp = Some(Box::new(SmppDetails {
         command: Some(pdu.command_name()),
@@ -199,9 +202,9 @@ pub fn from_smpp(pdu: &[u8], config: &SmsConfig) -> Option<Fragment> {
         command_status: pdu.command_status,
         service_type: nonempty(&m.service_type),
         esm_class: Some(esm),
-        data_coding: Some(m.data_coding),
-        protocol_id: (!data_sm).then_some(m.protocol_id),
-        priority_flag: (!data_sm).then_some(m.priority_flag),
+        data_coding: (!replace).then_some(m.data_coding),
+        protocol_id: (!data_sm && !replace).then_some(m.protocol_id),
+        priority_flag: (!data_sm && !replace).then_some(m.priority_flag),
         registered_delivery: Some(m.registered_delivery),
         schedule_delivery_time: nonempty(&m.schedule_delivery_time),
         validity_period: nonempty(&m.validity_period),

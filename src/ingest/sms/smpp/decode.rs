@@ -196,15 +196,21 @@ pub fn decode_salvage(buf: &[u8]) -> Result<(Pdu, Option<SmppError>), SmppError>
             fields.push(("destination_addr", r.address(&DEST, 21)?.addr));
             Body::Fields(fields)
         }
+        // replace_sm swaps the text of a message already submitted (SMPP 3.4
+        // §4.10): content to scan like any other, so it is a message body.
         REPLACE_SM => {
-            field(&mut r, &mut fields, "message_id", 65)?;
-            fields.push(("source_addr", r.address(&SOURCE, 21)?.addr));
-            field(&mut r, &mut fields, "schedule_delivery_time", 17)?;
-            field(&mut r, &mut fields, "validity_period", 17)?;
-            r.take(2, "registered_delivery")?;
-            let sm = short_message(&mut r)?;
-            fields.push(("short_message", hex(&sm)));
-            Body::Fields(fields)
+            let mut m = ShortMessage {
+                message_id: r.cstr("message_id", 65)?,
+                source: r.address(&SOURCE, 21)?,
+                schedule_delivery_time: r.cstr("schedule_delivery_time", 17)?,
+                validity_period: r.cstr("validity_period", 17)?,
+                registered_delivery: r.u8("registered_delivery")?,
+                sm_default_msg_id: r.u8("sm_default_msg_id")?,
+                ..ShortMessage::default()
+            };
+            m.short_message_offset = r.pos + 1;
+            m.short_message = short_message(&mut r)?;
+            Body::Message(Box::new(m))
         }
         0x102 => {
             fields.push(("source_addr", r.address(&SOURCE, 65)?.addr));

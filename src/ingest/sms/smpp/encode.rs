@@ -16,8 +16,21 @@ fn put_cstr(out: &mut Vec<u8>, field: &'static str, s: &str, max: usize) -> Resu
     Ok(())
 }
 
+fn put_short_message(out: &mut Vec<u8>, sm: &[u8]) -> Result<(), SmppError> {
+    if sm.len() > MAX_SHORT_MESSAGE {
+        return Err(SmppError::FieldTooLong {
+            field: "short_message",
+            len: sm.len(),
+            max: MAX_SHORT_MESSAGE,
+        });
+    }
+    out.push(sm.len() as u8);
+    out.extend_from_slice(sm);
+    Ok(())
+}
+
 /// Encodes a PDU: message commands (submit_sm, deliver_sm, data_sm,
-/// submit_multi) and body-less ones. `command_length` is computed.
+/// submit_multi, replace_sm) and body-less ones. `command_length` is computed.
 pub fn encode(pdu: &Pdu) -> Result<Vec<u8>, SmppError> {
     let command = pdu.command_name();
     let mut out = vec![0u8; 4];
@@ -27,6 +40,20 @@ pub fn encode(pdu: &Pdu) -> Result<Vec<u8>, SmppError> {
     match &pdu.body {
         Body::Empty => {}
         Body::Fields(_) => return Err(SmppError::EncodeUnsupported { command }),
+        Body::Message(m) if pdu.command_id == REPLACE_SM => {
+            put_cstr(&mut out, "message_id", &m.message_id, 65)?;
+            out.extend_from_slice(&[m.source.ton, m.source.npi]);
+            put_cstr(&mut out, "source_addr", &m.source.addr, 21)?;
+            put_cstr(
+                &mut out,
+                "schedule_delivery_time",
+                &m.schedule_delivery_time,
+                17,
+            )?;
+            put_cstr(&mut out, "validity_period", &m.validity_period, 17)?;
+            out.extend_from_slice(&[m.registered_delivery, m.sm_default_msg_id]);
+            put_short_message(&mut out, &m.short_message)?;
+        }
         Body::Message(m) => {
             let id = pdu.command_id;
             if !matches!(id, SUBMIT_SM | DELIVER_SM | DATA_SM | SUBMIT_MULTI) {
@@ -69,15 +96,7 @@ pub fn encode(pdu: &Pdu) -> Result<Vec<u8>, SmppError> {
                     m.data_coding,
                     m.sm_default_msg_id,
                 ]);
-                if m.short_message.len() > MAX_SHORT_MESSAGE {
-                    return Err(SmppError::FieldTooLong {
-                        field: "short_message",
-                        len: m.short_message.len(),
-                        max: MAX_SHORT_MESSAGE,
-                    });
-                }
-                out.push(m.short_message.len() as u8);
-                out.extend_from_slice(&m.short_message);
+                put_short_message(&mut out, &m.short_message)?;
             }
         }
     }

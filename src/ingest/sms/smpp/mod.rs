@@ -172,10 +172,13 @@ impl SmeAddress {
     }
 }
 
-/// The body of submit_sm, deliver_sm, data_sm and submit_multi (SMPP 3.4
-/// §4.4.1, §4.6.1, §4.7.1, §4.5.1). Fields a command lacks stay zero/empty.
+/// The body of submit_sm, deliver_sm, data_sm, submit_multi and replace_sm
+/// (SMPP 3.4 §4.4.1, §4.6.1, §4.7.1, §4.5.1, §4.10.1). Fields a command
+/// lacks stay zero/empty.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ShortMessage {
+    /// replace_sm only: the message whose text is replaced.
+    pub message_id: String,
     pub service_type: String,
     pub source: SmeAddress,
     pub destinations: Vec<SmeAddress>,

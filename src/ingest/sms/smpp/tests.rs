@@ -148,3 +148,19 @@ fn esm_class_decodes_udhi_and_receipts() {
     assert_eq!(e.message_type, "delivery_receipt");
     assert!(!EsmClass::new(0x43).is_notification());
 }
+
+#[test]
+fn replace_sm_round_trips_as_a_message() {
+    let bytes =
+        unhex("0000002d0000000700000000000000013132333435000101343135363700000000000548656c6c6f");
+    let mut bytes = bytes;
+    bytes[3] = bytes.len() as u8;
+    let pdu = decode_pdu(&bytes).unwrap();
+    let m = pdu.message().unwrap();
+    assert_eq!(
+        (m.message_id.as_str(), m.source.addr.as_str()),
+        ("12345", "41567")
+    );
+    assert_eq!(m.short_message, b"Hello");
+    assert_eq!(encode(&pdu).unwrap(), bytes);
+}
