@@ -165,16 +165,27 @@ pub enum TextError {
 
 /// Decodes UCS-2 as UTF-16BE: handsets send emoji as surrogate pairs
 /// (3GPP TS 23.038 §6.2.3 leaves UCS-2 to ISO/IEC 10646; UTF-16 is a superset
-/// in practice). Unpaired surrogates become U+FFFD and are reported.
+/// in practice). Unpaired surrogates become U+FFFD and are reported. A
+/// leading byte-order mark is dropped, and a little-endian one honoured, for
+/// the gateways that send UTF-16 with a BOM.
 pub fn decode_ucs2(bytes: &[u8], errors: &mut Vec<TextError>) -> String {
     if bytes.len() % 2 != 0 {
         errors.push(TextError::OddLength { len: bytes.len() });
     }
-    let units = bytes
-        .chunks_exact(2)
-        .map(|c| u16::from_be_bytes([c[0], c[1]]));
+    let (body, little, skip) = match bytes {
+        [0xFE, 0xFF, rest @ ..] => (rest, false, 2),
+        [0xFF, 0xFE, rest @ ..] => (rest, true, 2),
+        _ => (bytes, false, 0),
+    };
+    let units = body.chunks_exact(2).map(|c| {
+        if little {
+            u16::from_le_bytes([c[0], c[1]])
+        } else {
+            u16::from_be_bytes([c[0], c[1]])
+        }
+    });
     let mut out = String::with_capacity(bytes.len() / 2);
-    let mut offset = 0;
+    let mut offset = skip;
     for r in char::decode_utf16(units) {
         match r {
             Ok(c) => {
@@ -276,6 +287,17 @@ mod tests {
                 }
             ]
         );
+    }
+
+    #[test]
+    fn ucs2_byte_order_marks_are_honoured() {
+        let mut errs = Vec::new();
+        assert_eq!(decode_ucs2(&[0xFE, 0xFF, 0x00, 0x41], &mut errs), "A");
+        assert_eq!(
+            decode_ucs2(&[0xFF, 0xFE, 0x41, 0x00, 0x3D, 0xD8, 0x00, 0xDE], &mut errs),
+            "A😀"
+        );
+        assert!(errs.is_empty());
     }
 
     #[test]
