@@ -94,7 +94,7 @@ impl SmsIngest {
     }
 
     /// Decodes one SMPP PDU. Message PDUs (submit_sm, deliver_sm, data_sm,
-    /// submit_multi) give a message or a buffered segment; session PDUs give
+    /// submit_multi, replace_sm) give a message or a buffered segment; session PDUs give
     /// nothing; an undecodable PDU gives a message marked with the problem.
     pub fn push_smpp<'a>(&mut self, pdu: &[u8], now_ms: u64, out: &mut Vec<Message<'a>>) {
         let fragment = build::from_smpp(pdu, &self.config);
@@ -144,7 +144,7 @@ impl SmsIngest {
         let owned = fragment.with_raw(raw);
         let weight = owned.weight();
         let same = |a: &build::Fragment, b: &build::Fragment| a.same_content(b);
-        match self.reassembler.push_with(
+        let outcome = self.reassembler.push_with(
             key,
             c.total,
             c.seq,
@@ -152,13 +152,15 @@ impl SmsIngest {
             now_ms,
             &mut gone,
             same,
-        ) {
+        );
+        // Messages given up on the way are older: they go out first.
+        for inc in gone {
+            out.push(build::incomplete(inc));
+        }
+        match outcome {
             concat::Outcome::Complete(parts) => out.push(build::joined(parts)),
             concat::Outcome::Pending | concat::Outcome::Duplicate(_) => {}
             concat::Outcome::Unusable(f) => out.push(build::unusable_segment(f, raw)),
-        }
-        for inc in gone {
-            out.push(build::incomplete(inc));
         }
     }
 }
