@@ -1,0 +1,203 @@
+//! Composing outgoing SMS: text in, encoded SMPP PDUs or TPDUs out, segmented
+//! and concatenated the way senders do. Used by the seed generator, the tests
+//! and anyone who needs realistic traffic.
+
+use super::dcs::{Alphabet, Dcs};
+use super::details::SegmentInfo;
+use super::gsm7::Tables;
+use super::smpp::{self, Body, Pdu, ShortMessage, SmeAddress, SmppError, Tlv};
+use super::tpdu::{self, TpAddress, Tpdu, TpduError, TpduType, Validity};
+use super::udh::Udh;
+use super::user_data::{segment, Segment};
+
+/// How an SMPP message longer than one segment is split.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmppConcat {
+    /// UDH in `short_message` with `esm_class` UDHI (IEI 0x00/0x08).
+    Udh,
+    /// `sar_msg_ref_num` / `sar_total_segments` / `sar_segment_seqnum` TLVs.
+    Sar,
+    /// One PDU with the whole text in `message_payload`.
+    Payload,
+}
+
+/// Errors composing a message.
+#[derive(Debug, thiserror::Error)]
+pub enum ComposeError {
+    #[error("the text cannot be carried in {0:?}")]
+    Alphabet(Alphabet),
+    #[error(transparent)]
+    Smpp(#[from] SmppError),
+    #[error(transparent)]
+    Tpdu(#[from] TpduError),
+}
+
+/// The SMPP `data_coding` for an alphabet (SMPP 3.4 §5.2.19).
+pub fn smpp_data_coding(alphabet: Alphabet) -> u8 {
+    match alphabet {
+        Alphabet::Gsm7Unpacked | Alphabet::Gsm7Packed => 0x00,
+        Alphabet::Ia5 => 0x01,
+        Alphabet::Latin1 => 0x03,
+        Alphabet::Binary => 0x04,
+        Alphabet::Ucs2 => 0x08,
+    }
+}
+
+/// A text message to send over SMPP.
+#[derive(Clone, Debug)]
+pub struct SmppText<'t> {
+    pub command_id: u32,
+    pub sequence: u32,
+    pub source: SmeAddress,
+    pub destination: SmeAddress,
+    pub text: &'t str,
+    /// `Gsm7Unpacked` (the SMPP default), `Gsm7Packed`, `Ucs2`, `Latin1`, `Ia5`.
+    pub alphabet: Alphabet,
+    pub concat: SmppConcat,
+    pub reference: u16,
+    pub esm_class: u8,
+    pub registered_delivery: u8,
+    pub extra_tlvs: Vec<Tlv>,
+}
+
+impl<'t> SmppText<'t> {
+    pub fn submit(source: SmeAddress, destination: SmeAddress, text: &'t str) -> SmppText<'t> {
+        SmppText {
+            command_id: smpp::SUBMIT_SM,
+            sequence: 1,
+            source,
+            destination,
+            text,
+            alphabet: Alphabet::Gsm7Unpacked,
+            concat: SmppConcat::Udh,
+            reference: 1,
+            esm_class: 0,
+            registered_delivery: 0,
+            extra_tlvs: Vec::new(),
+        }
+    }
+
+    /// Encodes to one PDU per segment (sequence numbers count up).
+    pub fn encode(&self) -> Result<Vec<Vec<u8>>, ComposeError> {
+        let segments: Vec<Segment> = if self.concat == SmppConcat::Payload {
+            let units = super::user_data::encode_text(self.text, self.alphabet, Tables::default())
+                .ok_or(ComposeError::Alphabet(self.alphabet))?;
+            vec![Segment { udh: None, units }]
+        } else {
+            segment(self.text, self.alphabet, Tables::default(), self.reference)
+                .ok_or(ComposeError::Alphabet(self.alphabet))?
+        };
+        let total = segments.len();
+        let mut out = Vec::with_capacity(total);
+        for (i, seg) in segments.into_iter().enumerate() {
+            let info = seg.udh.as_ref().and_then(Udh::concat);
+            let mut tlvs = Vec::new();
+            let (short_message, udhi) = match (self.concat, info) {
+                (SmppConcat::Sar, Some(c)) => {
+                    let plain = Segment {
+                        udh: None,
+                        units: seg.units,
+                    };
+                    tlvs.push(Tlv::new(
+                        smpp::TLV_SAR_MSG_REF_NUM,
+                        c.reference.to_be_bytes(),
+                    ));
+                    tlvs.push(Tlv::new(smpp::TLV_SAR_TOTAL_SEGMENTS, [c.total]));
+                    tlvs.push(Tlv::new(smpp::TLV_SAR_SEGMENT_SEQNUM, [c.seq]));
+                    (plain.to_octets(self.alphabet).0, false)
+                }
+                _ => (seg.to_octets(self.alphabet).0, info.is_some()),
+            };
+            tlvs.extend(self.extra_tlvs.iter().cloned());
+            let (short_message, payload) = if self.concat == SmppConcat::Payload
+                || short_message.len() > smpp::MAX_SHORT_MESSAGE
+            {
+                (Vec::new(), Some(short_message))
+            } else {
+                (short_message, None)
+            };
+            if let Some(p) = payload {
+                tlvs.push(Tlv::new(smpp::TLV_MESSAGE_PAYLOAD, p));
+            }
+            let m = ShortMessage {
+                source: self.source.clone(),
+                destinations: vec![self.destination.clone()],
+                esm_class: self.esm_class | if udhi { 0x40 } else { 0 },
+                registered_delivery: self.registered_delivery,
+                data_coding: smpp_data_coding(self.alphabet),
+                short_message,
+                ..ShortMessage::default()
+            };
+            let pdu = Pdu {
+                command_id: self.command_id,
+                command_status: 0,
+                sequence: self.sequence.wrapping_add(i as u32),
+                body: Body::Message(Box::new(m)),
+                tlvs,
+            };
+            out.push(smpp::encode(&pdu)?);
+        }
+        Ok(out)
+    }
+}
+
+/// A text message as TPDUs.
+#[derive(Clone, Debug)]
+pub struct TpduText<'t> {
+    pub kind: TpduType,
+    pub smsc: Option<TpAddress>,
+    /// TP-OA for DELIVER, TP-DA for SUBMIT.
+    pub address: TpAddress,
+    pub text: &'t str,
+    /// `Gsm7Packed`, `Ucs2` or `Binary` (8-bit).
+    pub alphabet: Alphabet,
+    pub reference: u16,
+    pub timestamp: tpdu::Timestamp,
+}
+
+impl TpduText<'_> {
+    /// Encodes to one TPDU per segment.
+    pub fn encode(&self) -> Result<Vec<Vec<u8>>, ComposeError> {
+        let segments = segment(self.text, self.alphabet, Tables::default(), self.reference)
+            .ok_or(ComposeError::Alphabet(self.alphabet))?;
+        let mut out = Vec::with_capacity(segments.len());
+        for (i, seg) in segments.iter().enumerate() {
+            let (user_data, udl) = seg.to_octets(self.alphabet);
+            let t = Tpdu {
+                smsc: self.smsc.clone(),
+                kind: self.kind,
+                first_octet: 0,
+                message_reference: (self.kind == TpduType::Submit).then_some(i as u8),
+                address: self.address.clone(),
+                dcs: Dcs::from_tp_dcs(Dcs::tp_dcs_for(self.alphabet)),
+                scts: (self.kind == TpduType::Deliver).then_some(self.timestamp),
+                validity: if self.kind == TpduType::Submit {
+                    Validity::Relative(0xA7)
+                } else {
+                    Validity::None
+                },
+                udhi: seg.udh.is_some(),
+                udl,
+                user_data,
+                ..Tpdu::default()
+            };
+            out.push(tpdu::encode(&t)?);
+        }
+        Ok(out)
+    }
+}
+
+/// The segment numbers a composed message will carry (for tests).
+pub fn segment_infos(text: &str, alphabet: Alphabet, reference: u16) -> Vec<SegmentInfo> {
+    segment(text, alphabet, Tables::default(), reference)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|s| s.udh.as_ref()?.concat())
+        .map(|c| SegmentInfo {
+            reference: c.reference,
+            total: c.total,
+            seq: c.seq,
+            via: "udh",
+        })
+        .collect()
+}

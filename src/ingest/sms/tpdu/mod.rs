@@ -1,0 +1,442 @@
+//! 3GPP TS 23.040 TPDUs: SMS-DELIVER and SMS-SUBMIT decoded and encoded,
+//! SMS-STATUS-REPORT decoded, optionally preceded by the SMSC address that
+//! modems prepend (27.005 PDU mode).
+//!
+//! TP-MTI is ambiguous without the direction (§9.2.3.1): 00 is DELIVER or
+//! DELIVER-REPORT, 01 SUBMIT or SUBMIT-REPORT, 10 STATUS-REPORT or COMMAND.
+//! A filter sees SMS-SUBMIT at the MO side and SMS-DELIVER / STATUS-REPORT at
+//! the MT side, so those readings are taken.
+
+use serde::Serialize;
+
+use super::dcs::Dcs;
+use super::gsm7;
+
+mod encode;
+#[cfg(test)]
+mod tests;
+
+pub use encode::{encode, timestamp};
+
+/// The TPDU types this decoder understands.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub enum TpduType {
+    #[default]
+    #[serde(rename = "SMS-DELIVER")]
+    Deliver,
+    #[serde(rename = "SMS-SUBMIT")]
+    Submit,
+    #[serde(rename = "SMS-STATUS-REPORT")]
+    StatusReport,
+}
+
+impl TpduType {
+    pub fn name(self) -> &'static str {
+        match self {
+            TpduType::Deliver => "SMS-DELIVER",
+            TpduType::Submit => "SMS-SUBMIT",
+            TpduType::StatusReport => "SMS-STATUS-REPORT",
+        }
+    }
+}
+
+/// An address field (§9.1.2.5): type of number, numbering plan, value.
+/// Alphanumeric addresses (TON 101) are GSM 7-bit packed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TpAddress {
+    pub ton: u8,
+    pub npi: u8,
+    pub value: String,
+}
+
+impl TpAddress {
+    pub fn new(ton: u8, npi: u8, value: impl Into<String>) -> TpAddress {
+        TpAddress {
+            ton,
+            npi,
+            value: value.into(),
+        }
+    }
+
+    fn toa(&self) -> u8 {
+        0x80 | (self.ton & 0x07) << 4 | (self.npi & 0x0F)
+    }
+}
+
+/// TP-VP (§9.2.3.12), in the form TP-VPF selected.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(tag = "format", content = "value", rename_all = "lowercase")]
+pub enum Validity {
+    #[default]
+    None,
+    Relative(u8),
+    Enhanced([u8; 7]),
+    Absolute(Timestamp),
+}
+
+/// A TP-SCTS style timestamp (§9.2.3.11): semi-octet BCD, zone in quarter hours.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Timestamp(pub [u8; 7]);
+
+impl Timestamp {
+    fn swap(b: u8) -> u8 {
+        (b & 0x0F) * 10 + (b >> 4)
+    }
+}
+
+impl std::fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let d: Vec<u8> = self.0[..6].iter().map(|&b| Timestamp::swap(b)).collect();
+        let tz = self.0[6];
+        let quarters = i32::from((tz & 0x07) * 10 + (tz >> 4));
+        let sign = if tz & 0x08 != 0 { '-' } else { '+' };
+        write!(
+            f,
+            "20{:02}-{:02}-{:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
+            d[0],
+            d[1],
+            d[2],
+            d[3],
+            d[4],
+            d[5],
+            quarters / 4,
+            (quarters % 4) * 15
+        )
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// One decoded TPDU. `user_data` is the raw TP-UD; split it with
+/// [`super::user_data::split_tpdu`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tpdu {
+    pub smsc: Option<TpAddress>,
+    pub kind: TpduType,
+    pub first_octet: u8,
+    /// TP-MR (SUBMIT, STATUS-REPORT).
+    pub message_reference: Option<u8>,
+    /// TP-OA (DELIVER), TP-DA (SUBMIT) or TP-RA (STATUS-REPORT).
+    pub address: TpAddress,
+    pub pid: u8,
+    pub dcs: Dcs,
+    /// TP-SCTS (DELIVER, STATUS-REPORT).
+    pub scts: Option<Timestamp>,
+    pub validity: Validity,
+    /// TP-DT and TP-ST (STATUS-REPORT).
+    pub discharge_time: Option<Timestamp>,
+    pub status: Option<u8>,
+    pub udhi: bool,
+    pub udl: usize,
+    pub user_data: Vec<u8>,
+    /// Offset of TP-UD in the input, for problem offsets.
+    pub user_data_offset: usize,
+}
+
+/// What is wrong with a TPDU, and where (byte offset in the input).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TpduError {
+    #[error("byte {offset}: {field} runs past the end of the TPDU")]
+    Truncated { offset: usize, field: &'static str },
+    #[error("byte {offset}: TP-MTI 11 is reserved")]
+    ReservedMti { offset: usize },
+    #[error("byte {offset}: address length {len} is out of range")]
+    BadAddressLength { offset: usize, len: usize },
+    #[error("byte {offset}: TP-UDL {udl} needs {needed} octets but {available} remain")]
+    UserDataBeyondEnd {
+        offset: usize,
+        udl: usize,
+        needed: usize,
+        available: usize,
+    },
+    #[error("byte {offset}: TP-UDL {udl} exceeds the 140-octet TP-UD maximum")]
+    UserDataTooLong { offset: usize, udl: usize },
+    #[error("byte {offset}: {count} octets follow the end of the TPDU")]
+    TrailingBytes { offset: usize, count: usize },
+    #[error("cannot encode: {what}")]
+    Unencodable { what: &'static str },
+}
+
+impl TpduError {
+    pub fn offset(&self) -> Option<usize> {
+        match *self {
+            TpduError::Truncated { offset, .. }
+            | TpduError::ReservedMti { offset }
+            | TpduError::BadAddressLength { offset, .. }
+            | TpduError::UserDataBeyondEnd { offset, .. }
+            | TpduError::UserDataTooLong { offset, .. }
+            | TpduError::TrailingBytes { offset, .. } => Some(offset),
+            TpduError::Unencodable { .. } => None,
+        }
+    }
+
+    pub fn is_truncation(&self) -> bool {
+        matches!(
+            self,
+            TpduError::Truncated { .. } | TpduError::UserDataBeyondEnd { .. }
+        )
+    }
+}
+
+struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize, field: &'static str) -> Result<&'a [u8], TpduError> {
+        let out = self
+            .buf
+            .get(self.pos..self.pos + n)
+            .ok_or(TpduError::Truncated {
+                offset: self.pos,
+                field,
+            })?;
+        self.pos += n;
+        Ok(out)
+    }
+
+    fn u8(&mut self, field: &'static str) -> Result<u8, TpduError> {
+        Ok(self.take(1, field)?[0])
+    }
+
+    fn timestamp(&mut self, field: &'static str) -> Result<Timestamp, TpduError> {
+        let mut t = [0u8; 7];
+        t.copy_from_slice(self.take(7, field)?);
+        Ok(Timestamp(t))
+    }
+
+    /// TP-OA/DA/RA: length in useful semi-octets, TOA, digits (§9.1.2.5).
+    fn address(&mut self, field: &'static str) -> Result<TpAddress, TpduError> {
+        let offset = self.pos;
+        let digits = usize::from(self.u8(field)?);
+        if digits > 20 {
+            return Err(TpduError::BadAddressLength {
+                offset,
+                len: digits,
+            });
+        }
+        let toa = self.u8(field)?;
+        let bytes = self.take(digits.div_ceil(2), field)?;
+        Ok(address_value(toa, bytes, digits))
+    }
+
+    /// The SMSC address (3GPP TS 24.011 §8.2.5.1): length in octets incl. TOA.
+    fn smsc(&mut self) -> Result<Option<TpAddress>, TpduError> {
+        let offset = self.pos;
+        let len = usize::from(self.u8("SMSC address")?);
+        if len == 0 {
+            return Ok(None);
+        }
+        if len > 11 {
+            return Err(TpduError::BadAddressLength { offset, len });
+        }
+        let toa = self.u8("SMSC address")?;
+        // Bit 7 of a type-of-address is always 1 (§9.1.2.5); requiring it
+        // keeps the SMSC-prefix guess from misreading a bare TPDU.
+        if toa & 0x80 == 0 {
+            return Err(TpduError::BadAddressLength { offset, len });
+        }
+        let bytes = self.take(len - 1, "SMSC address")?;
+        Ok(Some(address_value(toa, bytes, bytes.len() * 2)))
+    }
+}
+
+fn address_value(toa: u8, bytes: &[u8], digits: usize) -> TpAddress {
+    let ton = (toa >> 4) & 0x07;
+    let npi = toa & 0x0F;
+    let value = if ton == 5 {
+        let septets = digits * 4 / 7;
+        let units = gsm7::unpack(bytes, 0, septets).unwrap_or_default();
+        gsm7::decode(&units, gsm7::Tables::default(), &mut Vec::new())
+    } else {
+        let mut s = String::with_capacity(digits);
+        for i in 0..digits {
+            let b = bytes.get(i / 2).copied().unwrap_or(0xFF);
+            let nibble = if i % 2 == 0 { b & 0x0F } else { b >> 4 };
+            match nibble {
+                0..=9 => s.push(char::from(b'0' + nibble)),
+                0xA => s.push('*'),
+                0xB => s.push('#'),
+                0xC => s.push('a'),
+                0xD => s.push('b'),
+                0xE => s.push('c'),
+                _ => {}
+            }
+        }
+        s
+    };
+    TpAddress { ton, npi, value }
+}
+
+/// Octets TP-UD takes for `udl` in the alphabet of `dcs` (§9.2.3.16).
+fn ud_octets(dcs: &Dcs, udl: usize) -> usize {
+    if dcs.alphabet.is_gsm7() && !dcs.compressed {
+        gsm7::packed_len(udl, 0)
+    } else {
+        udl
+    }
+}
+
+/// Decodes a TPDU with (`with_smsc`) or without the SMSC address prefix,
+/// returning it and the number of octets it took.
+pub fn decode_prefix(bytes: &[u8], with_smsc: bool) -> Result<(Tpdu, usize), TpduError> {
+    decode_inner(bytes, with_smsc, false)
+}
+
+/// With `loose`, TP-UD is whatever follows TP-UDL: all of it for octet
+/// alphabets (encoders that count UCS-2 characters instead of octets get
+/// TP-UDL wrong), and as many septets as are present for GSM 7-bit.
+fn decode_inner(bytes: &[u8], with_smsc: bool, loose: bool) -> Result<(Tpdu, usize), TpduError> {
+    let mut r = Reader { buf: bytes, pos: 0 };
+    let mut t = Tpdu::default();
+    if with_smsc {
+        t.smsc = r.smsc()?;
+    }
+    let fo_offset = r.pos;
+    let fo = r.u8("first octet")?;
+    t.first_octet = fo;
+    t.udhi = fo & 0x40 != 0;
+    match fo & 0x03 {
+        0b00 => {
+            t.kind = TpduType::Deliver;
+            t.address = r.address("TP-OA")?;
+            t.pid = r.u8("TP-PID")?;
+            t.dcs = Dcs::from_tp_dcs(r.u8("TP-DCS")?);
+            t.scts = Some(r.timestamp("TP-SCTS")?);
+        }
+        0b01 => {
+            t.kind = TpduType::Submit;
+            t.message_reference = Some(r.u8("TP-MR")?);
+            t.address = r.address("TP-DA")?;
+            t.pid = r.u8("TP-PID")?;
+            t.dcs = Dcs::from_tp_dcs(r.u8("TP-DCS")?);
+            t.validity = match (fo >> 3) & 0x03 {
+                0b00 => Validity::None,
+                0b10 => Validity::Relative(r.u8("TP-VP")?),
+                0b01 => {
+                    let mut v = [0u8; 7];
+                    v.copy_from_slice(r.take(7, "TP-VP")?);
+                    Validity::Enhanced(v)
+                }
+                _ => Validity::Absolute(r.timestamp("TP-VP")?),
+            };
+        }
+        0b10 => {
+            t.kind = TpduType::StatusReport;
+            t.message_reference = Some(r.u8("TP-MR")?);
+            t.address = r.address("TP-RA")?;
+            t.scts = Some(r.timestamp("TP-SCTS")?);
+            t.discharge_time = Some(r.timestamp("TP-DT")?);
+            t.status = Some(r.u8("TP-ST")?);
+            // TP-PI and what it announces are optional (§9.2.2.3, §9.2.3.27).
+            if r.pos == bytes.len() {
+                return Ok((t, r.pos));
+            }
+            let pi = r.u8("TP-PI")?;
+            if pi & 0x01 != 0 {
+                t.pid = r.u8("TP-PID")?;
+            }
+            if pi & 0x02 != 0 {
+                t.dcs = Dcs::from_tp_dcs(r.u8("TP-DCS")?);
+            }
+            if pi & 0x04 == 0 {
+                return Ok((t, r.pos));
+            }
+        }
+        _ => return Err(TpduError::ReservedMti { offset: fo_offset }),
+    }
+    let udl_offset = r.pos;
+    let udl = usize::from(r.u8("TP-UDL")?);
+    let needed = ud_octets(&t.dcs, udl);
+    if needed > 140 {
+        return Err(TpduError::UserDataTooLong {
+            offset: udl_offset,
+            udl,
+        });
+    }
+    let available = bytes.len() - r.pos;
+    if loose && needed != available {
+        let gsm = t.dcs.alphabet.is_gsm7() && !t.dcs.compressed;
+        let (udl, take) = if !gsm {
+            (available, available)
+        } else if needed > available {
+            (available * 8 / 7, available)
+        } else {
+            (udl, needed)
+        };
+        t.udl = udl;
+        t.user_data_offset = r.pos;
+        t.user_data = r.take(take, "TP-UD")?.to_vec();
+        return Ok((t, r.pos));
+    }
+    if needed > available {
+        return Err(TpduError::UserDataBeyondEnd {
+            offset: udl_offset,
+            udl,
+            needed,
+            available,
+        });
+    }
+    t.udl = udl;
+    t.user_data_offset = r.pos;
+    t.user_data = r.take(needed, "TP-UD")?.to_vec();
+    Ok((t, r.pos))
+}
+
+/// Decodes a TPDU that must take exactly all of `bytes`.
+pub fn decode(bytes: &[u8], with_smsc: bool) -> Result<Tpdu, TpduError> {
+    let (t, used) = decode_prefix(bytes, with_smsc)?;
+    if used != bytes.len() {
+        return Err(TpduError::TrailingBytes {
+            offset: used,
+            count: bytes.len() - used,
+        });
+    }
+    Ok(t)
+}
+
+/// Decodes with or without an SMSC prefix, whichever parse consumes exactly
+/// all octets (with the prefix preferred when both do, as modems emit it).
+pub fn decode_auto(bytes: &[u8]) -> Result<Tpdu, TpduError> {
+    let with = decode(bytes, true);
+    if with.is_ok() {
+        return with;
+    }
+    let without = decode(bytes, false);
+    match (with, without) {
+        (_, Ok(t)) => Ok(t),
+        // Report the parse that got further.
+        (Err(a), Err(b)) => Err(if a.offset() >= b.offset() { a } else { b }),
+        (Ok(t), _) => Ok(t),
+    }
+}
+
+/// Like [`decode_auto`], but when no parse takes exactly all octets because
+/// TP-UDL disagrees with the octets present, the user data is read as
+/// present (see `decode_inner`) and the strict error is returned beside the
+/// TPDU, so a message with a miscounted length is still scanned.
+pub fn decode_lenient(bytes: &[u8]) -> Result<(Tpdu, Option<TpduError>), TpduError> {
+    let err = match decode_auto(bytes) {
+        Ok(t) => return Ok((t, None)),
+        Err(e) => e,
+    };
+    if !matches!(
+        err,
+        TpduError::TrailingBytes { .. } | TpduError::UserDataBeyondEnd { .. }
+    ) {
+        return Err(err);
+    }
+    for with_smsc in [true, false] {
+        if let Ok((t, used)) = decode_inner(bytes, with_smsc, true) {
+            if used == bytes.len() {
+                return Ok((t, Some(err)));
+            }
+        }
+    }
+    Err(err)
+}

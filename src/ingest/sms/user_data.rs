@@ -1,0 +1,328 @@
+//! User data: splitting off the UDH, turning the rest into *units* (septets
+//! for GSM 7-bit, octets otherwise) and units into text.
+//!
+//! Units are what concatenation joins (3GPP TS 23.040 §9.2.3.24.1: the
+//! segments form one message *before* character decoding), so an escape or a
+//! surrogate pair split across a segment boundary still decodes right.
+
+use super::dcs::{self, Alphabet, TextError};
+use super::gsm7::{self, Gsm7Error, Tables};
+use super::udh::{fill_bits, Concat, Element, Udh, UdhError};
+
+/// User data with the header split off.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UserData {
+    pub udh: Option<Udh>,
+    /// Octets taken by the UDH (UDHL included), 0 without one.
+    pub udh_len: usize,
+    /// Septets (GSM 7-bit, one per element) or octets.
+    pub units: Vec<u8>,
+    /// A malformed UDH, skipped: the text after it is still read.
+    pub udh_error: Option<UdhError>,
+}
+
+/// Parses the UDH if `udhi`, tolerating a malformed one: with a UDHL that
+/// fits, the header is skipped whole; with one that does not, the data is
+/// read as if there were no header.
+fn header(data: &[u8], udhi: bool) -> (Option<Udh>, usize, Option<UdhError>) {
+    if !udhi {
+        return (None, 0, None);
+    }
+    match Udh::parse(data) {
+        Ok((h, n)) => (Some(h), n, None),
+        Err(e @ UdhError::LengthBeyondData { .. }) => (None, 0, Some(e)),
+        Err(e) => {
+            let n = data.first().map_or(0, |&l| usize::from(l) + 1);
+            (None, n, Some(e))
+        }
+    }
+}
+
+/// Why user data could not be split.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum UserDataError {
+    #[error(transparent)]
+    Udh(#[from] UdhError),
+    #[error(transparent)]
+    Gsm7(#[from] Gsm7Error),
+    #[error(
+        "octet {offset}: TP-UDL {udl} septets is shorter than the {header} septets of the UDH"
+    )]
+    UdlShorterThanHeader {
+        offset: usize,
+        udl: usize,
+        header: usize,
+    },
+}
+
+/// Splits TPDU user data: `udl` counts septets for GSM 7-bit (UDH and fill
+/// bits included) and octets otherwise (3GPP TS 23.040 §9.2.3.16).
+pub fn split_tpdu(
+    ud: &[u8],
+    udl: usize,
+    udhi: bool,
+    alphabet: Alphabet,
+) -> Result<UserData, UserDataError> {
+    let (udh, udh_len, udh_error) = header(ud, udhi);
+    let rest = ud.get(udh_len..).unwrap_or(&[]);
+    let units = if alphabet.is_gsm7() {
+        let fill = fill_bits(udh_len);
+        let header = (udh_len * 8 + fill) / 7;
+        let count = udl
+            .checked_sub(header)
+            .ok_or(UserDataError::UdlShorterThanHeader {
+                offset: 0,
+                udl,
+                header,
+            })?;
+        gsm7::unpack(rest, fill, count)?
+    } else {
+        rest.get(..udl.saturating_sub(udh_len))
+            .unwrap_or(rest)
+            .to_vec()
+    };
+    Ok(UserData {
+        udh,
+        udh_len,
+        units,
+        udh_error,
+    })
+}
+
+/// Splits SMPP `short_message`/`message_payload` octets (no UDL: the length
+/// is the octet count).
+pub fn split_octets(
+    data: &[u8],
+    udhi: bool,
+    alphabet: Alphabet,
+) -> Result<UserData, UserDataError> {
+    let (udh, udh_len, udh_error) = header(data, udhi);
+    let rest = data.get(udh_len..).unwrap_or(&[]);
+    let units = if alphabet == Alphabet::Gsm7Packed {
+        let fill = fill_bits(udh_len);
+        let mut count = (rest.len() * 8).saturating_sub(fill) / 7;
+        let mut septets = gsm7::unpack(rest, fill, count)?;
+        // With 7 spare bits at the end the last septet is padding, CR by
+        // 3GPP TS 23.038 §6.1.2.3.1 (zero from careless encoders).
+        if (rest.len() * 8).saturating_sub(fill) % 7 == 0
+            && matches!(septets.last(), Some(0x0D | 0x00))
+            && count > 0
+        {
+            count -= 1;
+            septets.truncate(count);
+        }
+        septets
+    } else {
+        rest.to_vec()
+    };
+    Ok(UserData {
+        udh,
+        udh_len,
+        units,
+        udh_error,
+    })
+}
+
+/// A problem decoding text, to become a `BadCharset` problem.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeProblem {
+    #[error(transparent)]
+    Gsm7(#[from] Gsm7Error),
+    #[error(transparent)]
+    Text(#[from] TextError),
+}
+
+/// Decodes units to text. Binary data is shown as Latin-1 (a URL in a
+/// binary payload is still worth seeing), lossily.
+pub fn decode_text(
+    units: &[u8],
+    alphabet: Alphabet,
+    tables: Tables,
+    problems: &mut Vec<DecodeProblem>,
+) -> String {
+    match alphabet {
+        Alphabet::Gsm7Packed | Alphabet::Gsm7Unpacked => {
+            let mut errs = Vec::new();
+            let s = gsm7::decode(units, tables, &mut errs);
+            problems.extend(errs.into_iter().map(DecodeProblem::from));
+            s
+        }
+        Alphabet::Ucs2 => {
+            let mut errs = Vec::new();
+            let s = dcs::decode_ucs2(units, &mut errs);
+            problems.extend(errs.into_iter().map(DecodeProblem::from));
+            s
+        }
+        Alphabet::Ia5 => {
+            let mut errs = Vec::new();
+            let s = dcs::decode_ia5(units, &mut errs);
+            problems.extend(errs.into_iter().map(DecodeProblem::from));
+            s
+        }
+        Alphabet::Latin1 | Alphabet::Binary => dcs::decode_latin1(units),
+    }
+}
+
+/// Units of `text` in `alphabet`; `None` if it cannot carry the text.
+pub fn encode_text(text: &str, alphabet: Alphabet, tables: Tables) -> Option<Vec<u8>> {
+    match alphabet {
+        Alphabet::Gsm7Packed | Alphabet::Gsm7Unpacked => gsm7::encode(text, tables).ok(),
+        Alphabet::Ucs2 => Some(dcs::encode_ucs2(text)),
+        Alphabet::Latin1 | Alphabet::Binary => dcs::encode_latin1(text),
+        Alphabet::Ia5 => text.is_ascii().then(|| text.as_bytes().to_vec()),
+    }
+}
+
+/// One segment of an outgoing message: header (if any) and units.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Segment {
+    pub udh: Option<Udh>,
+    pub units: Vec<u8>,
+}
+
+impl Segment {
+    /// Serialises to octets (UDH first). GSM 7-bit is packed after the fill
+    /// bits when `packed`, else one septet per octet (SMPP default).
+    /// Returns the octets and the TPDU UDL (septets for GSM 7-bit).
+    pub fn to_octets(&self, alphabet: Alphabet) -> (Vec<u8>, usize) {
+        let mut out = self.udh.as_ref().map(Udh::encode).unwrap_or_default();
+        let udh_len = out.len();
+        match alphabet {
+            Alphabet::Gsm7Packed => {
+                let fill = fill_bits(udh_len);
+                out.extend(gsm7::pack(&self.units, fill));
+                (out, (udh_len * 8 + fill) / 7 + self.units.len())
+            }
+            _ => {
+                out.extend_from_slice(&self.units);
+                let n = out.len();
+                (out, n)
+            }
+        }
+    }
+}
+
+/// Splits text into segments the way handsets do (3GPP TS 23.040 §9.2.3.24.1;
+/// capacities 160/153 septets, 140/134 octets), never splitting an escape
+/// sequence or a surrogate pair. `reference` goes into an 8-bit concat IE
+/// when it fits, else a 16-bit one. `None` if the alphabet cannot carry it.
+pub fn segment(
+    text: &str,
+    alphabet: Alphabet,
+    tables: Tables,
+    reference: u16,
+) -> Option<Vec<Segment>> {
+    let units = encode_text(text, alphabet, tables)?;
+    let (single, wide) = if alphabet.is_gsm7() {
+        (160, false)
+    } else {
+        (140, false)
+    };
+    if units.len() <= single {
+        return Some(vec![Segment { udh: None, units }]);
+    }
+    let wide = wide || reference > 0xFF;
+    let cap = match (alphabet.is_gsm7(), wide) {
+        (true, false) => 153,
+        (true, true) => 152,
+        (false, false) => 134,
+        (false, true) => 132,
+    };
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    while start < units.len() {
+        let mut end = (start + cap).min(units.len());
+        if end < units.len() {
+            if alphabet.is_gsm7() {
+                // Do not end on an escape whose code is in the next segment.
+                let escapes = units[start..end]
+                    .iter()
+                    .rev()
+                    .take_while(|&&u| u == gsm7::ESC)
+                    .count();
+                if escapes % 2 == 1 {
+                    end -= 1;
+                }
+            } else if alphabet == Alphabet::Ucs2 {
+                end -= end % 2;
+                if end >= 2 && (0xD8..=0xDB).contains(&units[end - 2]) {
+                    end -= 2;
+                }
+            }
+        }
+        pieces.push(units[start..end].to_vec());
+        start = end;
+    }
+    let total = pieces.len().min(255) as u8;
+    Some(
+        pieces
+            .into_iter()
+            .take(255)
+            .enumerate()
+            .map(|(i, units)| Segment {
+                udh: Some(Udh {
+                    elements: vec![Element::Concat(Concat {
+                        reference,
+                        total,
+                        seq: i as u8 + 1,
+                        wide,
+                    })],
+                }),
+                units,
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_gsm_text_splits_into_153_septet_segments() {
+        let text = "a".repeat(400);
+        let segs = segment(&text, Alphabet::Gsm7Packed, Tables::default(), 7).unwrap();
+        assert_eq!(
+            segs.iter().map(|s| s.units.len()).collect::<Vec<_>>(),
+            [153, 153, 94]
+        );
+        let (octets, udl) = segs[0].to_octets(Alphabet::Gsm7Packed);
+        assert_eq!((octets.len(), udl), (140, 160));
+        let back = split_tpdu(&octets, udl, true, Alphabet::Gsm7Packed).unwrap();
+        assert_eq!(back.units, segs[0].units);
+    }
+
+    #[test]
+    fn segmenter_keeps_escapes_and_surrogates_whole() {
+        let text = format!("{}€{}", "a".repeat(152), "tail".repeat(5));
+        let segs = segment(&text, Alphabet::Gsm7Packed, Tables::default(), 1).unwrap();
+        assert_eq!(segs[0].units.len(), 152);
+        let text = format!("{}😀{}", "a".repeat(66), "tail".repeat(5));
+        let segs = segment(&text, Alphabet::Ucs2, Tables::default(), 1).unwrap();
+        assert_eq!(segs[0].units.len(), 132);
+    }
+
+    #[test]
+    fn a_malformed_udh_is_skipped_and_the_text_still_read() {
+        // IE 0x00 claims 5 octets inside a 5-octet header; text "Hi".
+        let ud = [0x05, 0x00, 0x05, 0x01, 0x02, 0x03, b'H', b'i'];
+        let got = split_octets(&ud, true, Alphabet::Latin1).unwrap();
+        assert_eq!(got.units, b"Hi");
+        assert!(matches!(
+            got.udh_error,
+            Some(UdhError::ElementOverrun { offset: 1, .. })
+        ));
+        // A UDHL past the end: read as if there were no header.
+        let got = split_octets(&[0x40, b'o', b'k'], true, Alphabet::Latin1).unwrap();
+        assert_eq!(got.units, [0x40, b'o', b'k']);
+        assert!(got.udh_error.is_some());
+    }
+
+    #[test]
+    fn packed_smpp_text_drops_the_cr_pad() {
+        let septets = gsm7::encode("1234567\r", Tables::default()).unwrap();
+        let packed = gsm7::pack(&septets, 0);
+        let ud = split_octets(&packed, false, Alphabet::Gsm7Packed).unwrap();
+        assert_eq!(ud.units.len(), 7);
+    }
+}
