@@ -13,7 +13,7 @@
 
 use std::path::Path;
 
-use floodwall::ingest::mms::encode::{wap_push, PartSpec, Pdu};
+use floodwall::ingest::mms::encode::{PartSpec, Pdu};
 use floodwall::ingest::mms::{wsp, MessageType, TimeValue};
 
 /// The GTUBE-style test string for MMS: every rule set must fire on it.
@@ -96,9 +96,7 @@ fn seeds() -> Vec<(&'static str, Vec<u8>)> {
     notif.message_size = Some(48_000);
     notif.expiry = Some(TimeValue::Relative(259_200));
     notif.content_location = Some("http://free-giftcard.example.org/mms/get?id=9f3a7c".into());
-    let notif_bytes = notif.encode();
-    out.push(("spam-notification-ind.mms", notif_bytes.clone()));
-    out.push(("wap-push-notification.bin", wap_push(0x01, &notif_bytes)));
+    out.push(("spam-notification-ind.mms", notif.encode()));
 
     let mut utf16 = retrieve_conf("u16-0001", "+819012345678/TYPE=PLMN", "週末の予定");
     utf16.subject_charset = wsp::MIB_UTF_16;
@@ -152,13 +150,6 @@ fn main() -> std::io::Result<()> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds/mms");
     std::fs::create_dir_all(&dir)?;
     for (name, bytes) in seeds() {
-        if let Some(stem) = name.strip_suffix(".bin") {
-            // The WAP push goes to the SMS side as one hex line.
-            let hex: String = bytes.iter().map(|b| format!("{b:02X}")).collect();
-            std::fs::write(dir.join(format!("{stem}.hex")), hex + "\n")?;
-            println!("wrote {stem}.hex ({} bytes)", bytes.len());
-            continue;
-        }
         std::fs::write(dir.join(name), &bytes)?;
         println!("wrote {name} ({} bytes)", bytes.len());
     }

@@ -14,14 +14,20 @@
 //! - `*.smpp`: binary SMPP PDUs back to back (one message, or the segments of one);
 //! - `smpp_lines.smpp`: SMPP PDUs as hex, one per line, `#` comments;
 //! - `*.tpdu`: TPDUs as hex, one per line (with or without SMSC prefix);
-//! - `malformed_sm_length.smpp`: a submit_sm whose `sm_length` runs past the PDU.
+//! - `malformed_sm_length.smpp`: a submit_sm whose `sm_length` runs past the PDU;
+//! - `wap_push_mms.tpdu`: an MMS m-notification-ind in a WAP push, carried by
+//!   two SMS-DELIVER segments to port 2948 (how MMS arrives on a handset).
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use floodwall::ingest::mms::encode::{wap_push, Pdu};
+use floodwall::ingest::mms::{MessageType, TimeValue};
 use floodwall::ingest::sms::compose::{SmppConcat, SmppText, TpduText};
+use floodwall::ingest::sms::dcs::Dcs;
 use floodwall::ingest::sms::smpp::{self, SmeAddress, Tlv};
-use floodwall::ingest::sms::tpdu::{timestamp, TpAddress, TpduType};
+use floodwall::ingest::sms::tpdu::{self, timestamp, TpAddress, Tpdu, TpduType};
+use floodwall::ingest::sms::udh::{Concat, Element, Udh};
 use floodwall::ingest::sms::Alphabet;
 
 /// The test string that must always fire.
@@ -98,6 +104,55 @@ fn lines(entries: &[(&str, Vec<Vec<u8>>)]) -> Vec<u8> {
         }
     }
     out.into_bytes()
+}
+
+/// A WAP push of an MMS notification as SMS-DELIVER TPDUs: 8-bit data
+/// (TP-DCS 0xF5), UDH with 16-bit application ports (destination 2948, WAP
+/// push; 3GPP TS 23.040 §9.2.3.24.4) and concatenation when it needs more than
+/// one segment.
+fn wap_push_tpdus(address: TpAddress, ts: tpdu::Timestamp) -> Vec<Vec<u8>> {
+    let mut notif = Pdu::new(MessageType::NotificationInd);
+    notif.transaction_id = Some("push-0001".into());
+    notif.from = Some("+447700900777/TYPE=PLMN".into());
+    notif.subject = Some("Your FREE gift card is waiting".into());
+    notif.message_class = Some(0x80);
+    notif.message_size = Some(52_000);
+    notif.expiry = Some(TimeValue::Relative(259_200));
+    notif.content_location = Some("http://free-giftcard.example.org/mms/get?id=b71e".into());
+    let push = wap_push(0x01, &notif.encode());
+    let chunks: Vec<&[u8]> = push.chunks(128).collect();
+    chunks
+        .iter()
+        .enumerate()
+        .map(|(i, chunk)| {
+            let mut elements = vec![Element::Ports {
+                destination: 2948,
+                source: 9200,
+            }];
+            if chunks.len() > 1 {
+                let concat = Concat {
+                    reference: 0x5A,
+                    total: chunks.len() as u8,
+                    seq: i as u8 + 1,
+                    wide: false,
+                };
+                elements.insert(0, Element::Concat(concat));
+            }
+            let mut user_data = Udh { elements }.encode();
+            user_data.extend_from_slice(chunk);
+            let t = Tpdu {
+                kind: TpduType::Deliver,
+                address: address.clone(),
+                dcs: Dcs::from_tp_dcs(0xF5),
+                scts: Some(ts),
+                udhi: true,
+                udl: user_data.len(),
+                user_data,
+                ..Tpdu::default()
+            };
+            tpdu::encode(&t).unwrap_or_else(|e| panic!("encoding the WAP push TPDU: {e}"))
+        })
+        .collect()
 }
 
 fn main() {
@@ -454,5 +509,13 @@ fn main() {
                 ),
             ),
         ]),
+    );
+    write(
+        &dir,
+        "wap_push_mms.tpdu",
+        &lines(&[(
+            "SMS-DELIVER x2, 8-bit, ports 9200 -> 2948: WAP push of an MMS notification",
+            wap_push_tpdus(TpAddress::new(1, 1, "447700900777"), ts),
+        )]),
     );
 }
