@@ -268,12 +268,20 @@ fn project_seeds_decode() {
         .any(|u| u.contains("claim-prize.example.com")));
     assert_eq!(msg.attachments.len(), 2);
 
-    let hex = String::from_utf8(read("wap-push-notification.hex")).expect("hex text");
-    let push = unhex(hex.trim()).expect("valid hex");
-    let msg = mms::decode_wap_push(&push).expect("push seed");
+    // The WAP push seed travels as two SMS-DELIVER segments to port 2948.
+    let tpdus =
+        std::fs::read(dir.join("../sms/wap_push_mms.tpdu")).expect("seeds/sms/wap_push_mms.tpdu");
+    let mut decoder = floodwall::ingest::Decoder::new(floodwall::ingest::IngestConfig::default());
+    let mut out = Vec::new();
+    for payload in
+        floodwall::ingest::split(floodwall::ingest::Format::Tpdu, &tpdus).expect("hex lines")
+    {
+        decoder.decode(payload, 0, &mut out);
+    }
+    assert_eq!(out.len(), 1, "two segments, one notification");
     assert_eq!(
-        msg.urls.first().map(String::as_str),
-        Some("http://free-giftcard.example.org/mms/get?id=9f3a7c")
+        out[0].urls.first().map(String::as_str),
+        Some("http://free-giftcard.example.org/mms/get?id=b71e")
     );
 
     for name in [
