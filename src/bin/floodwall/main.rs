@@ -13,7 +13,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use floodwall::ingest::Format;
+use floodwall::ingest::sms::DefaultAlphabet;
+use floodwall::ingest::{Format, IngestConfig};
+use floodwall::rules::RuleSet;
 use floodwall::{Address, Engine, Envelope};
 
 #[global_allocator]
@@ -45,6 +47,8 @@ enum Command {
         rules: Option<PathBuf>,
         #[command(flatten)]
         envelope: EnvelopeArgs,
+        #[command(flatten)]
+        decode: DecodeArgs,
         /// Files or directories (searched recursively).
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -53,6 +57,8 @@ enum Command {
     Inspect {
         #[arg(long, value_enum, default_value = "auto")]
         format: Format,
+        #[command(flatten)]
+        decode: DecodeArgs,
         /// One JSON object per message.
         #[arg(long)]
         json: bool,
@@ -64,6 +70,22 @@ enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+}
+
+/// Per-source decoding choices.
+#[derive(clap::Args)]
+struct DecodeArgs {
+    /// What SMPP data_coding 0 ("SMSC default alphabet") means on this source.
+    #[arg(long, value_enum, default_value = "gsm-unpacked")]
+    smpp_default_alphabet: DefaultAlphabet,
+}
+
+impl DecodeArgs {
+    fn ingest_config(&self) -> IngestConfig {
+        let mut config = IngestConfig::default();
+        config.sms.default_alphabet = self.smpp_default_alphabet;
+        config
+    }
 }
 
 /// The SMTP envelope of the mail being scanned (RFC 5321): the MTA knows it,
@@ -121,16 +143,18 @@ fn main() -> ExitCode {
             json,
             rules,
             envelope,
+            decode,
             paths,
-        } => match load_engine(rules.as_deref()) {
+        } => match load_engine(rules.as_deref(), decode.ingest_config()) {
             Ok(engine) => scan::run(&engine, format, json, envelope.envelope().as_ref(), &paths),
             Err(code) => code,
         },
         Command::Inspect {
             format,
             json,
+            decode,
             paths,
-        } => match load_engine(None) {
+        } => match load_engine(None, decode.ingest_config()) {
             Ok(engine) => inspect::run(&engine, format, json, &paths),
             Err(code) => code,
         },
@@ -140,11 +164,12 @@ fn main() -> ExitCode {
     }
 }
 
-fn load_engine(dir: Option<&std::path::Path>) -> Result<Engine, ExitCode> {
-    let engine = match dir {
-        Some(dir) => Engine::from_dir(dir),
-        None => Engine::embedded(),
+fn load_engine(dir: Option<&std::path::Path>, ingest: IngestConfig) -> Result<Engine, ExitCode> {
+    let rules = match dir {
+        Some(dir) => RuleSet::load_dir(dir),
+        None => RuleSet::embedded(),
     };
+    let engine = rules.and_then(|rules| Engine::builder(rules).ingest(ingest).build());
     engine.map_err(|errors| {
         eprintln!("floodwall: the rules did not load:\n{errors}");
         ExitCode::from(2)

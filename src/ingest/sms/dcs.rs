@@ -33,13 +33,15 @@ impl Alphabet {
 }
 
 /// What SMPP `data_coding` 0 means on a bind.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum DefaultAlphabet {
     /// GSM 7-bit, one septet per octet: what common SMPP client libraries send.
     #[default]
     GsmUnpacked,
+    /// GSM 7-bit packed, as in a TPDU.
     GsmPacked,
+    /// ISO-8859-1, as some SMSCs configure it.
     Latin1,
 }
 
