@@ -144,11 +144,24 @@ impl Decoder {
     pub fn decode<'a>(&mut self, payload: Payload<'a>, now_ms: u64, out: &mut Vec<Message<'a>>) {
         match payload {
             Payload::Email(bytes) => out.push(email::parse(bytes, &self.config)),
-            Payload::Mms(bytes) => out.push(mms::decode(bytes).unwrap_or_else(|err| {
-                let mut msg = Message::new(Channel::Mms, Cow::Borrowed(bytes), Protocol::None);
-                msg.problem(ProblemKind::Unparseable, err.offset(), err.to_string());
-                msg
-            })),
+            Payload::Mms(bytes) => {
+                let max = self.config.max_message_bytes;
+                let scanned = &bytes[..bytes.len().min(max)];
+                let mut msg = mms::decode(scanned).unwrap_or_else(|err| {
+                    let mut msg =
+                        Message::new(Channel::Mms, Cow::Borrowed(scanned), Protocol::None);
+                    msg.problem(ProblemKind::Unparseable, err.offset(), err.to_string());
+                    msg
+                });
+                if bytes.len() > max {
+                    let detail = format!(
+                        "MMS of {} bytes scanned up to the limit of {max}",
+                        bytes.len()
+                    );
+                    msg.problem(ProblemKind::Oversize, Some(max), detail);
+                }
+                out.push(msg);
+            }
             Payload::Smpp(pdu) => self.sms.push_smpp(&pdu, now_ms, out),
             Payload::Tpdu(tpdu) => self.sms.push_tpdu(&tpdu, now_ms, out),
             Payload::Record(record) => out.push(record.into_message()),
@@ -159,5 +172,28 @@ impl Decoder {
     /// marked `FW_SMS_INCOMPLETE`, so nothing accepted is lost.
     pub fn finish(&mut self, out: &mut Vec<Message<'static>>) {
         self.sms.flush(out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oversize_mms_is_cut_and_marked() {
+        let pdu = mms::encode::Pdu::new(mms::MessageType::SendReq).encode();
+        let mut big = pdu.clone();
+        big.extend(std::iter::repeat_n(0u8, 64));
+        let config = IngestConfig {
+            max_message_bytes: pdu.len(),
+            ..IngestConfig::default()
+        };
+        let mut out = Vec::new();
+        Decoder::new(config).decode(Payload::Mms(&big), 0, &mut out);
+        assert_eq!(out.len(), 1);
+        assert!(out[0]
+            .problems
+            .iter()
+            .any(|p| p.kind == ProblemKind::Oversize));
     }
 }
