@@ -208,7 +208,9 @@ impl Engine {
         Scratch {
             stages: self.stages.iter().map(|s| s.new_scratch()).collect(),
             evidence: Evidence::with_symbols(self.symbols.len()),
-            stage_nanos: vec![0; self.stages.len()],
+            // One slot per stage plus one for meta rules and policy, as in
+            // `stage_names`.
+            stage_nanos: vec![0; self.stages.len() + 1],
             timing: false,
         }
     }
