@@ -18,6 +18,7 @@
 pub mod engine;
 pub mod ingest;
 pub mod message;
+pub mod pipeline;
 pub mod policy;
 pub mod rules;
 pub mod stage;
