@@ -23,6 +23,7 @@ pub mod policy;
 pub mod rules;
 pub mod stage;
 pub mod symbols;
+pub mod workload;
 
 pub use engine::{Engine, EngineBuilder, Scratch};
 pub use message::{Address, Channel, Envelope, Message};
