@@ -4,7 +4,9 @@
 //! For each corpus and each thread count from 1 to `--threads`, a fresh
 //! pipeline scans the corpus (repeated until `--seconds` have passed) several
 //! times and the median of each figure is reported: other processes share
-//! the machine, and one disturbed run must not decide.
+//! the machine, and one disturbed run must not decide. Those runs do not time
+//! the engine stages (the clock reads would slow SMS by a few percent); one
+//! more run per point does, for the per-stage breakdown.
 
 mod corpus;
 mod measure;
@@ -97,7 +99,7 @@ pub fn run(engine: Engine, args: &BenchArgs) -> ExitCode {
         vec![corpus]
     };
 
-    let bar = inputs::progress(corpora.len() * (1 + max_threads * runs));
+    let bar = inputs::progress(corpora.len() * (1 + max_threads * (runs + 1)));
     let mut report = Report {
         cpus,
         runs_per_point: runs,
@@ -106,19 +108,22 @@ pub fn run(engine: Engine, args: &BenchArgs) -> ExitCode {
     };
     for corpus in &corpora {
         bar.set_message(format!("{} warm-up", corpus.name));
-        measure::run(&engine, corpus, max_threads, Duration::ZERO);
+        measure::run(&engine, corpus, max_threads, Duration::ZERO, false);
         bar.inc(1);
         let mut points = Vec::with_capacity(max_threads);
         for threads in 1..=max_threads {
             bar.set_message(format!("{} at {threads} thread(s)", corpus.name));
             let samples: Vec<_> = (0..runs)
                 .map(|_| {
-                    let point = measure::run(&engine, corpus, threads, budget);
+                    let point = measure::run(&engine, corpus, threads, budget, false);
                     bar.inc(1);
                     point
                 })
                 .collect();
-            points.push(measure::median(&samples));
+            let mut point = measure::median(&samples);
+            point.stages = measure::run(&engine, corpus, threads, budget, true).stages;
+            bar.inc(1);
+            points.push(point);
         }
         report.channels.push(ChannelReport {
             channel: corpus.name.clone(),

@@ -46,7 +46,7 @@ pub fn write_json(report: &Report, out: &mut impl Write) -> std::io::Result<()> 
 pub fn write_text(report: &Report, out: &mut impl Write) -> std::io::Result<()> {
     writeln!(
         out,
-        "{} CPUs; each point is the median of {} runs of at least {:.1} s; every stage timed",
+        "{} CPUs; each point is the median of {} runs of at least {:.1} s; stage times from one more run",
         report.cpus, report.runs_per_point, report.seconds_per_run
     )?;
     for channel in &report.channels {
