@@ -89,6 +89,7 @@ impl EngineBuilder {
             }
         }
         let metas = order_metas(&rules, &symbols)?;
+        let metas_when_silent = metas_when_silent(&metas, symbols.len());
         let hidden = symbols
             .iter()
             .map(|(_, d)| crate::rules::is_hidden(&d.name))
@@ -100,6 +101,7 @@ impl EngineBuilder {
             symbols,
             stages,
             metas,
+            metas_when_silent,
             hidden,
             thresholds: rules.policy.thresholds.clone(),
             ingest,
@@ -156,6 +158,19 @@ fn order_metas(
     Ok(ordered)
 }
 
+/// The meta rules that fire when no stage raised anything. Most traffic is
+/// such a message (a ham SMS fires nothing), and for all of them the metas
+/// evaluate alike, so this is computed once instead of per message.
+fn metas_when_silent(metas: &[(SymbolId, Expr<SymbolId>)], symbols: usize) -> Vec<SymbolId> {
+    let mut evidence = Evidence::with_symbols(symbols);
+    for (id, expr) in metas {
+        if expr.eval(&|leaf: &SymbolId| evidence.has(*leaf)) {
+            evidence.fire(*id);
+        }
+    }
+    evidence.fired().to_vec()
+}
+
 /// Compiled rules and stages; scan messages with it from any number of threads.
 ///
 /// ```
@@ -172,6 +187,7 @@ pub struct Engine {
     symbols: SymbolTable,
     stages: Vec<Box<dyn Stage>>,
     metas: Vec<(SymbolId, Expr<SymbolId>)>,
+    metas_when_silent: Vec<SymbolId>,
     hidden: Vec<bool>,
     thresholds: Thresholds,
     ingest: IngestConfig,
@@ -208,7 +224,9 @@ impl Engine {
         Scratch {
             stages: self.stages.iter().map(|s| s.new_scratch()).collect(),
             evidence: Evidence::with_symbols(self.symbols.len()),
-            stage_nanos: vec![0; self.stages.len()],
+            // One slot per stage plus one for meta rules and policy, as in
+            // `stage_names`.
+            stage_nanos: vec![0; self.stages.len() + 1],
             timing: false,
         }
     }
@@ -262,9 +280,15 @@ impl Engine {
     }
 
     fn verdict(&self, evidence: &mut Evidence) -> Verdict {
-        for (id, expr) in &self.metas {
-            if !evidence.has(*id) && expr.eval(&|leaf: &SymbolId| evidence.has(*leaf)) {
-                evidence.fire(*id);
+        if evidence.fired().is_empty() {
+            for &id in &self.metas_when_silent {
+                evidence.fire(id);
+            }
+        } else {
+            for (id, expr) in &self.metas {
+                if !evidence.has(*id) && expr.eval(&|leaf: &SymbolId| evidence.has(*leaf)) {
+                    evidence.fire(*id);
+                }
             }
         }
         let mut symbols: Vec<SymbolHit> = evidence
@@ -303,5 +327,47 @@ impl std::fmt::Debug for Engine {
             .field("symbols", &self.symbols.len())
             .field("stages", &self.stage_names())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine(rules: &str) -> Engine {
+        let dir = std::env::temp_dir().join(format!(
+            "floodwall-engine-{}-{}",
+            std::process::id(),
+            rules.len()
+        ));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        std::fs::write(dir.join("t.toml"), rules).expect("write rules");
+        let engine = Engine::from_dir(&dir).expect("test rules compile");
+        let _ = std::fs::remove_dir_all(&dir);
+        engine
+    }
+
+    #[test]
+    fn metas_fire_alike_on_silent_and_noisy_messages() {
+        let e = engine(
+            "[[rule]]\nid = \"WIN\"\ndescription = \"w\"\nscore = 1.0\ntarget = \"body\"\nkind = \"literal\"\npattern = 'win'\n\n\
+             [[meta]]\nid = \"NO_WIN\"\ndescription = \"n\"\nscore = 0.5\nexpr = \"!WIN\"\n\n\
+             [[meta]]\nid = \"WIN_META\"\ndescription = \"m\"\nscore = 2.0\nexpr = \"WIN && !NO_WIN\"\n",
+        );
+        let mut scratch = e.scratch();
+        let quiet = crate::ingest::email::parse(b"Subject: a\r\n\r\nhello\r\n", e.ingest_config());
+        let verdict = e.scan(&quiet, &mut scratch);
+        assert!(
+            verdict.has("NO_WIN") && !verdict.has("WIN_META"),
+            "{verdict:?}"
+        );
+        let loud = crate::ingest::email::parse(b"Subject: a\r\n\r\nwin\r\n", e.ingest_config());
+        let verdict = e.scan(&loud, &mut scratch);
+        assert!(
+            verdict.has("WIN_META") && !verdict.has("NO_WIN"),
+            "{verdict:?}"
+        );
+        let verdict = e.scan(&quiet, &mut scratch);
+        assert_eq!(verdict.score, 0.5);
     }
 }

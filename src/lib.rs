@@ -18,10 +18,12 @@
 pub mod engine;
 pub mod ingest;
 pub mod message;
+pub mod pipeline;
 pub mod policy;
 pub mod rules;
 pub mod stage;
 pub mod symbols;
+pub mod workload;
 
 pub use engine::{Engine, EngineBuilder, Scratch};
 pub use message::{Address, Channel, Envelope, Message};

@@ -1,9 +1,10 @@
 //! The `floodwall` command: a thin shell over the library.
 //!
 //! Exit codes: 0 success; 1 some input could not be read or recognised (the
-//! rest was still processed) or `rules check` found errors; 2 usage error or
-//! the rules failed to load.
+//! rest was still processed), an output file could not be written, or
+//! `rules check` found errors; 2 usage error or the rules failed to load.
 
+mod bench;
 mod inputs;
 mod inspect;
 mod rules_check;
@@ -65,6 +66,8 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+    /// Measure throughput, CPU per message, latency and scaling over threads.
+    Bench(bench::BenchArgs),
     /// Work with rule directories.
     Rules {
         #[command(subcommand)]
@@ -156,6 +159,10 @@ fn main() -> ExitCode {
             paths,
         } => match load_engine(None, decode.ingest_config()) {
             Ok(engine) => inspect::run(&engine, format, json, &paths),
+            Err(code) => code,
+        },
+        Command::Bench(args) => match load_engine(args.rules.as_deref(), IngestConfig::default()) {
+            Ok(engine) => bench::run(engine, &args),
             Err(code) => code,
         },
         Command::Rules {
