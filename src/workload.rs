@@ -22,6 +22,9 @@
 mod email;
 mod sms;
 
+use crate::ingest::sms::compose::SmppText;
+use crate::ingest::sms::smpp::SmeAddress;
+use crate::ingest::sms::Alphabet;
 use crate::ingest::Format;
 use crate::message::Channel;
 
@@ -45,13 +48,33 @@ pub fn generate(channel: Channel, seed: u64, count: usize) -> Vec<Sample> {
         .collect()
 }
 
-/// The wire form of one SMS. Every generated SMS goes through here, so that
-/// switching the stream to SMPP `submit_sm` PDUs (once the SMPP decoder and
-/// an encoder exist) is a change to this function alone. For now: a JSON
-/// record, the SMS input the decoders accept today.
+/// The wire form of one SMS: SMPP `submit_sm` PDUs as operators' SMSCs
+/// receive them, GSM 7-bit unpacked (data_coding 0, what common SMPP clients
+/// send) when the text fits the GSM alphabet, UCS-2 otherwise. A text longer
+/// than one segment becomes several PDUs back to back (UDH concatenation).
 pub fn sms_payload(from: &str, to: &str, text: &str) -> (Vec<u8>, Format) {
-    let record = serde_json::json!({ "from": from, "to": to, "text": text });
-    (record.to_string().into_bytes(), Format::Jsonl)
+    let source = SmeAddress::new(address_ton(from), 1, from.trim_start_matches('+'));
+    let destination = SmeAddress::new(1, 1, to.trim_start_matches('+'));
+    let mut message = SmppText::submit(source, destination, text);
+    let pdus = message.encode().or_else(|_| {
+        message.alphabet = Alphabet::Ucs2;
+        message.encode()
+    });
+    let pdus = pdus.expect("every generated text encodes in UCS-2");
+    (pdus.concat(), Format::Smpp)
+}
+
+/// TON 5 (alphanumeric) for sender ids like `PRIZEDRAW`, 1 (international) for numbers.
+fn address_ton(address: &str) -> u8 {
+    if address
+        .trim_start_matches('+')
+        .bytes()
+        .all(|b| b.is_ascii_digit())
+    {
+        1
+    } else {
+        5
+    }
 }
 
 /// xorshift64* (Vigna, "An experimental exploration of Marsaglia's xorshift
