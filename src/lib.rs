@@ -23,6 +23,6 @@ pub mod rules;
 pub mod stage;
 pub mod symbols;
 
-pub use engine::{Engine, EngineBuilder, Scratch};
+pub use engine::{Engine, EngineBuilder, ReloadableEngine, Scratch};
 pub use message::{Address, Channel, Envelope, Message};
 pub use policy::{Action, Verdict};
