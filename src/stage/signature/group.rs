@@ -10,7 +10,8 @@ use hyperscan::prelude::*;
 use super::cache;
 use super::compile::{prepare_literal, EnginePath, PreparedPattern};
 use super::lists::{BlockList, PhraseLists};
-use super::split::{self, Decision, Placement};
+use super::split::{self, Decision, Gate, Placement};
+use super::word_run::longest_word_run;
 use crate::rules::{Flags, ListMatch, Matcher, RuleError, RuleSet, Target};
 use crate::stage::Evidence;
 use crate::symbols::{SymbolId, SymbolTable};
@@ -41,8 +42,16 @@ enum SlowMatcher {
 
 struct SlowPattern {
     symbol: SymbolId,
-    gated: bool,
+    gate: SlowGate,
     matcher: SlowMatcher,
+}
+
+enum SlowGate {
+    None,
+    /// A gate literal in the shared database fired (`due`).
+    Literals,
+    /// The text's longest run of word bytes is at least this long.
+    WordRun(usize),
 }
 
 pub(super) struct TargetGroup {
@@ -160,13 +169,20 @@ pub(super) fn build_group(
                     },
                 };
                 let slot = group.slow.len() as u32;
-                for literal in decision.gate.iter().flatten() {
-                    gate_patterns.push(gate_pattern(literal));
-                    group.gates.push(vec![slot]);
-                }
+                let gate = match &decision.gate {
+                    None => SlowGate::None,
+                    Some(Gate::WordRun(n)) => SlowGate::WordRun(*n),
+                    Some(Gate::Literals(literals)) => {
+                        for literal in literals {
+                            gate_patterns.push(gate_pattern(literal));
+                            group.gates.push(vec![slot]);
+                        }
+                        SlowGate::Literals
+                    }
+                };
                 group.slow.push(SlowPattern {
                     symbol: symbol(*i),
-                    gated: decision.gate.is_some(),
+                    gate,
                     matcher,
                 });
             }
@@ -250,8 +266,16 @@ impl TargetGroup {
                 }
             }
         }
+        let mut longest_run: Option<usize> = None;
         for (slow, &due) in self.slow.iter().zip(due.iter()) {
-            if (slow.gated && !due) || evidence.has(slow.symbol) {
+            let open = match slow.gate {
+                SlowGate::None => true,
+                SlowGate::Literals => due,
+                SlowGate::WordRun(n) => {
+                    *longest_run.get_or_insert_with(|| longest_word_run(text)) >= n
+                }
+            };
+            if !open || evidence.has(slow.symbol) {
                 continue;
             }
             let matched = match &slow.matcher {

@@ -18,6 +18,7 @@ mod lists;
 mod profile;
 mod split;
 mod targets;
+mod word_run;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -93,7 +94,7 @@ pub struct PatternProfile {
     pub pcre2_ns_per_kb: Option<f64>,
     pub expensive: bool,
     pub placement: Placement,
-    /// Literals one of which every match contains.
+    /// Literals one of which every match contains, or `word-run>=N`.
     pub gate: Vec<String>,
 }
 
@@ -239,13 +240,14 @@ impl SignatureStage {
                     pcre2_ns_per_kb: p.decision.pcre2_ns_per_kb,
                     expensive: p.decision.expensive,
                     placement: p.decision.placement,
-                    gate: p
-                        .decision
-                        .gate
-                        .iter()
-                        .flatten()
-                        .map(|l| String::from_utf8_lossy(l).into_owned())
-                        .collect(),
+                    gate: match &p.decision.gate {
+                        None => Vec::new(),
+                        Some(split::Gate::WordRun(n)) => vec![format!("word-run>={n}")],
+                        Some(split::Gate::Literals(literals)) => literals
+                            .iter()
+                            .map(|l| String::from_utf8_lossy(l).into_owned())
+                            .collect(),
+                    },
                 }
             })
             .collect();

@@ -4,16 +4,19 @@
 //! one stays in the target's shared Hyperscan database. An expensive one
 //! leaves it when that pays:
 //!
-//! - with a [gate](super::gate) (literals every match contains), it runs
-//!   alone, and only on texts where the shared database saw a gate literal;
-//!   alone in its own Hyperscan database, or through PCRE2 if PCRE2 measured
-//!   cheaper on the sample;
+//! - with a gate, a necessary condition for a match that is cheap to test,
+//!   it runs alone, and only on texts that pass the gate; alone in its own
+//!   Hyperscan database, or through PCRE2 if PCRE2 measured cheaper on the
+//!   sample. The gate is [literals](super::gate) every match contains, seen
+//!   by the shared database, or else a [run of word bytes](super::word_run)
+//!   of a length every match contains;
 //! - without a gate, it runs on every text either way, so it leaves only for
-//!   PCRE2, and only if PCRE2 measured at least [`PCRE2_MARGIN`] times
-//!   cheaper (PCRE2 JIT skips to a pattern's first character with a
-//!   vectorised search, which suits obfuscation chains such as
-//!   `v[_\W]{0,3}[i1!|]…` that Hyperscan has to run as an automaton over
-//!   every byte); otherwise it stays in the shared database.
+//!   PCRE2 alone, when that measured cheaper: for a prefilter pattern (whose
+//!   cost includes its confirm) simply cheaper, which is what takes relaxed
+//!   back-references such as `\b(\w{4,})\s+\1\b` out of the shared
+//!   database, since their prefilter matches nearly every text and the
+//!   confirm runs anyway; for a Hyperscan pattern at least [`PCRE2_MARGIN`]
+//!   times cheaper; otherwise it stays in the shared database.
 //!
 //! Results are identical with and without the split: a gate is a necessary
 //! condition for a match, and the same pattern runs on the same text in
@@ -27,6 +30,7 @@ use super::cache::{self, StableHash};
 use super::compile::{pcre2_regex, PreparedPattern};
 use super::gate::gate_literals;
 use super::profile;
+use super::word_run::{required_word_run, MIN_WORD_RUN};
 
 /// An ungated expensive pattern moves to PCRE2 only if PCRE2 is at least
 /// this many times cheaper: below that, measurement noise on a shared
@@ -34,6 +38,10 @@ use super::profile;
 pub const PCRE2_MARGIN: f64 = 2.0;
 
 type Regex = Arc<pcre2::bytes::Regex>;
+
+/// Changes whenever what a profile entry measures changes, so that old
+/// cached costs are not read with new meaning.
+const PROFILE_FORMAT: &[u8] = b"profile-2";
 
 /// Where a pattern runs after the split.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -49,6 +57,15 @@ pub enum Placement {
     Pcre2,
 }
 
+/// The necessary condition under which a moved pattern runs.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum Gate {
+    /// One of these literals (lower case) occurs, caseless.
+    Literals(Vec<Vec<u8>>),
+    /// The text has a run of at least this many word bytes.
+    WordRun(usize),
+}
+
 /// The measurements and decision for one pattern.
 #[derive(Clone, Debug)]
 pub(super) struct Decision {
@@ -56,7 +73,7 @@ pub(super) struct Decision {
     pub pcre2_ns_per_kb: Option<f64>,
     pub expensive: bool,
     pub placement: Placement,
-    pub gate: Option<Vec<Vec<u8>>>,
+    pub gate: Option<Gate>,
     /// The regex for the PCRE2 placements.
     pub regex: Option<Regex>,
 }
@@ -72,7 +89,7 @@ pub(super) fn decide(
     threshold: Option<f64>,
 ) -> Vec<Decision> {
     let mut key = cache::environment_hash();
-    key.feed(b"profile")
+    key.feed(PROFILE_FORMAT)
         .feed(&StableHash::new().feed(sample).hex().into_bytes())
         .feed(&threshold.map_or(-1.0, |t| t).to_le_bytes());
     cache::feed_patterns(&mut key, patterns);
@@ -103,9 +120,14 @@ pub(super) fn decide(
         .zip(regexes)
         .map(|(((p, (hs, pc)), expensive), regex)| {
             let caseless_unicode = p.rule_flags.caseless && p.rule_flags.utf8;
-            let gate = expensive
-                .then(|| gate_literals(&p.expression, caseless_unicode))
-                .flatten();
+            let gate = expensive.then(|| gate(p, caseless_unicode)).flatten();
+            // A prefilter pattern's match is PCRE2's decision already; only
+            // a Hyperscan pattern changes engine, and needs the margin.
+            let margin = if p.confirm.is_some() {
+                1.0
+            } else {
+                PCRE2_MARGIN
+            };
             let pcre2_cheaper = |margin: f64| match (hs, pc, &regex) {
                 (Some(hs), Some(pc), Some(_)) => pc * margin < hs,
                 _ => false,
@@ -114,7 +136,7 @@ pub(super) fn decide(
                 (false, _) => Placement::Shared,
                 (true, Some(_)) if pcre2_cheaper(1.0) => Placement::GatedPcre2,
                 (true, Some(_)) => Placement::GatedHyperscan,
-                (true, None) if pcre2_cheaper(PCRE2_MARGIN) => Placement::Pcre2,
+                (true, None) if pcre2_cheaper(margin) => Placement::Pcre2,
                 (true, None) => Placement::Shared,
             };
             Decision {
@@ -160,6 +182,17 @@ fn pcre2_equivalent(p: &PreparedPattern) -> Option<Regex> {
     p.confirm
         .clone()
         .or_else(|| pcre2_regex(&p.expression, p.rule_flags).ok().map(Arc::new))
+}
+
+/// A literal gate if there is one; else a word-run gate if the run is
+/// long enough to be rare.
+fn gate(p: &PreparedPattern, caseless_unicode: bool) -> Option<Gate> {
+    gate_literals(&p.expression, caseless_unicode)
+        .map(Gate::Literals)
+        .or_else(|| {
+            let run = required_word_run(&p.expression);
+            (run >= MIN_WORD_RUN).then_some(Gate::WordRun(run))
+        })
 }
 
 fn format_costs(costs: &[Costs]) -> String {
