@@ -41,12 +41,7 @@ struct Facts {
 /// The gate literals of a pattern (lower-cased), or `None` when no useful
 /// necessary literal set exists.
 pub(super) fn gate_literals(pattern: &str, caseless_unicode: bool) -> Option<Vec<Vec<u8>>> {
-    let hir = regex_syntax::ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .build()
-        .parse(pattern)
-        .ok()?;
+    let hir = parse(pattern)?;
     let set = normalise(facts(&hir).required?)?;
     if caseless_unicode
         && set
@@ -56,6 +51,26 @@ pub(super) fn gate_literals(pattern: &str, caseless_unicode: bool) -> Option<Vec
         return None;
     }
     Some(set)
+}
+
+/// The syntax tree of a PCRE pattern as `regex-syntax` reads it, for
+/// patterns where both read the same. `\<`, `\>` and `\b{…}` are word
+/// boundaries to `regex-syntax` but a literal `<`, `>` and a repeated `\b`
+/// to PCRE, so patterns containing them get no gate (refusing a few extra,
+/// such as an escaped backslash before `<`, only costs a gate).
+pub(super) fn parse(pattern: &str) -> Option<Hir> {
+    if ["\\<", "\\>", "\\b{", "\\B{"]
+        .iter()
+        .any(|s| pattern.contains(s))
+    {
+        return None;
+    }
+    regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(pattern)
+        .ok()
 }
 
 /// Lower-cases and deduplicates; refuses sets with a literal too short.
@@ -238,6 +253,7 @@ mod tests {
         assert_eq!(gate(r"\bfree(?!dom)"), None);
         assert_eq!(gate(r"[A-Z]{4,}\s+[A-Z]{4,}"), None);
         assert_eq!(gate(r"cash|\d+"), None);
+        assert_eq!(gate(r"\<font\>"), None);
     }
 
     #[test]

@@ -38,12 +38,7 @@ pub(super) fn longest_word_run(text: &[u8]) -> usize {
 /// The length of a word-byte run every match of `pattern` contains, or 0
 /// when unknown (including patterns `regex-syntax` cannot parse).
 pub(super) fn required_word_run(pattern: &str) -> usize {
-    regex_syntax::ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .build()
-        .parse(pattern)
-        .map_or(0, |hir| runs(&hir).required)
+    super::gate::parse(pattern).map_or(0, |hir| runs(&hir).required)
 }
 
 struct Runs {
