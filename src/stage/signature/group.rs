@@ -59,8 +59,8 @@ pub(super) struct TargetGroup {
     db: Option<BlockDatabase>,
     /// Shared-database ids below `entries.len()` are rule patterns...
     entries: Vec<HsEntry>,
-    /// ...and the ids after them gate literals, each opening slow patterns.
-    gates: Vec<Vec<u32>>,
+    /// ...and the ids after them gate literals, each opening one slow pattern.
+    gates: Vec<u32>,
     slow: Vec<SlowPattern>,
     always: Vec<(SymbolId, Regex)>,
     phrases: Option<PhraseLists>,
@@ -175,7 +175,7 @@ pub(super) fn build_group(
                     Some(Gate::Literals(literals)) => {
                         for literal in literals {
                             gate_patterns.push(gate_pattern(literal));
-                            group.gates.push(vec![slot]);
+                            group.gates.push(slot);
                         }
                         SlowGate::Literals
                     }
@@ -256,8 +256,8 @@ impl TargetGroup {
             if scanned.is_ok() {
                 for &id in hits.iter() {
                     let Some(entry) = self.entries.get(id as usize) else {
-                        let gate = &self.gates[id as usize - self.entries.len()];
-                        gate.iter().for_each(|&s| due[s as usize] = true);
+                        let slot = self.gates[id as usize - self.entries.len()];
+                        due[slot as usize] = true;
                         continue;
                     };
                     if !evidence.has(entry.symbol) && confirmed(entry.confirm.as_ref(), text) {

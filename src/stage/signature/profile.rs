@@ -31,54 +31,30 @@ pub const EXPENSIVE_FLOOR_NS: f64 = 1000.0;
 /// only ever adds time).
 const RUNS: usize = 3;
 
-/// Nanoseconds per KB of `sample` for `pattern` alone on its shared-database
-/// path, or `None` if it does not compile alone (it did in the shared
-/// database, so this is only a Hyperscan resource limit; the pattern is then
-/// left where it is).
+/// Nanoseconds per KB of `sample` for `pattern` alone in Hyperscan, or
+/// `None` if it does not compile alone (it did in the shared database, so
+/// this is only a Hyperscan resource limit; the pattern is then left where
+/// it is).
 ///
-/// For a prefilter pattern the path includes its PCRE2 confirm, run on each
-/// message-sized chunk where the prefilter matched: a relaxed back-reference
-/// such as `\b(\w{4,})\s+\1\b` matches nearly every text, so its confirm
-/// costs more than the scan and must count when comparing with PCRE2 alone.
+/// For a prefilter pattern this is the prefilter scan only, without its
+/// PCRE2 confirms: how often the confirm runs depends on the traffic (the
+/// sample is spam-dense), and moving a pattern to PCRE2 alone must not
+/// depend on it. See [`super::split`].
 pub(super) fn hyperscan_cost(pattern: &PreparedPattern, sample: &[u8]) -> Option<f64> {
     let flags = pattern.flags - CompileFlags::SINGLEMATCH;
     let db: BlockDatabase = Pattern::with_flags(pattern.expression.as_str(), flags)
         .and_then(|p| p.build())
         .ok()?;
     let scratch = db.alloc_scratch().ok()?;
-    let scan = best_of(sample, || {
+    best_of(sample, || {
         let mut hits = 0u64;
         let _ = db.scan(sample, &scratch, |_, _, _, _| {
             hits += 1;
             Matching::Continue
         });
         hits
-    })?;
-    let Some(confirm) = &pattern.confirm else {
-        return Some(scan);
-    };
-    let candidates: Vec<&[u8]> = sample
-        .chunks(CHUNK)
-        .filter(|chunk| {
-            let mut hit = false;
-            let _ = db.scan(*chunk, &scratch, |_, _, _, _| {
-                hit = true;
-                Matching::Terminate
-            });
-            hit
-        })
-        .collect();
-    let confirms = best_of(sample, || {
-        candidates
-            .iter()
-            .filter(|c| confirm.is_match(c).unwrap_or(false))
-            .count() as u64
-    })?;
-    Some(scan + confirms)
+    })
 }
-
-/// Message-sized pieces of the sample, for costs paid once per message.
-const CHUNK: usize = 8 * 1024;
 
 /// Nanoseconds per KB of `sample` for a PCRE2 regex run to the first match
 /// of each line, the way a confirm runs on a candidate text.
