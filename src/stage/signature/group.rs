@@ -2,6 +2,7 @@
 //! patterns split out of it with their gates, PCRE2-only patterns, phrase
 //! lists and block lists, and how a text is scanned against all of them.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -41,7 +42,10 @@ enum SlowMatcher {
 }
 
 struct SlowPattern {
-    symbol: SymbolId,
+    /// Every rule with this exact expression and flags: generated and
+    /// merged rule sets repeat patterns under several ids, and a slow
+    /// pattern is worth running once per text, not once per id.
+    symbols: Vec<SymbolId>,
     gate: SlowGate,
     matcher: SlowMatcher,
 }
@@ -143,6 +147,7 @@ pub(super) fn build_group(
     let mut shared: Vec<&PreparedPattern> = Vec::new();
     let mut shared_owner: Vec<usize> = Vec::new();
     let mut gate_patterns: Vec<PreparedPattern> = Vec::new();
+    let mut slow_index: HashMap<(&str, u32), usize> = HashMap::new();
     for (k, (p, i)) in hs_patterns.iter().enumerate() {
         let hs_error = |index: Option<usize>, message: String| {
             fail(Some(*i).filter(|_| index.is_some()), message)
@@ -155,6 +160,10 @@ pub(super) fn build_group(
                     symbol: symbol(*i),
                     confirm: p.confirm.clone(),
                 });
+            }
+            _ if slow_index.contains_key(&(p.expression.as_str(), p.flags.bits())) => {
+                let slot = slow_index[&(p.expression.as_str(), p.flags.bits())];
+                group.slow[slot].symbols.push(symbol(*i));
             }
             placement => {
                 let decision = &decisions[k];
@@ -180,8 +189,9 @@ pub(super) fn build_group(
                         SlowGate::Literals
                     }
                 };
+                slow_index.insert((p.expression.as_str(), p.flags.bits()), group.slow.len());
                 group.slow.push(SlowPattern {
-                    symbol: symbol(*i),
+                    symbols: vec![symbol(*i)],
                     gate,
                     matcher,
                 });
@@ -275,7 +285,7 @@ impl TargetGroup {
                     *longest_run.get_or_insert_with(|| longest_word_run(text)) >= n
                 }
             };
-            if !open || evidence.has(slow.symbol) {
+            if !open || slow.symbols.iter().all(|&s| evidence.has(s)) {
                 continue;
             }
             let matched = match &slow.matcher {
@@ -286,7 +296,7 @@ impl TargetGroup {
                 }
             };
             if matched {
-                evidence.fire(slow.symbol);
+                slow.symbols.iter().for_each(|&s| evidence.fire(s));
             }
         }
         for (symbol, re) in &self.always {
