@@ -83,3 +83,39 @@ fn split_engine_fires_exactly_what_the_shared_engine_fires() {
         "the corpus exercises the rules ({total_hits} hits)"
     );
 }
+
+#[test]
+fn rules_sharing_one_expression_all_fire() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("duplicate-rules");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("target tmpdir is writable");
+    let mut text = String::new();
+    for (id, pattern) in [
+        ("DUP_A", r"\bfree\s+money\b"),
+        ("DUP_B", r"\bfree\s+money\b"),
+        ("REF_A", r"\b(\w{4,})\s+\1\b"),
+        ("REF_B", r"\b(\w{4,})\s+\1\b"),
+    ] {
+        text.push_str(&format!(
+            "[[rule]]\nid = \"{id}\"\ndescription = \"d\"\nscore = 1.0\ntarget = \"body\"\npattern = '''{pattern}'''\nflags = \"i\"\n\n"
+        ));
+    }
+    std::fs::write(dir.join("dup.toml"), text).expect("target tmpdir is writable");
+    let rules = RuleSet::load_dir(&dir).expect("rules load");
+    for split in [false, true] {
+        let engine = Engine::builder(rules.clone())
+            .signature_options(SignatureOptions {
+                split,
+                expensive_above_ns: Some(0.0),
+                ..SignatureOptions::default()
+            })
+            .build()
+            .expect("rules compile");
+        let raw = b"Subject: s\r\n\r\nget free money money now\r\n";
+        assert_eq!(
+            fired(&engine, raw),
+            ["DUP_A", "DUP_B", "REF_A", "REF_B"],
+            "split {split}"
+        );
+    }
+}

@@ -28,7 +28,8 @@ pub(super) struct GroupOptions<'a> {
 }
 
 struct HsEntry {
-    symbol: SymbolId,
+    /// Every rule with this exact expression and flags (see `SlowPattern`).
+    symbols: Vec<SymbolId>,
     confirm: Option<Regex>,
 }
 
@@ -148,22 +149,27 @@ pub(super) fn build_group(
     let mut shared_owner: Vec<usize> = Vec::new();
     let mut gate_patterns: Vec<PreparedPattern> = Vec::new();
     let mut slow_index: HashMap<(&str, u32), usize> = HashMap::new();
+    let mut shared_index: HashMap<(&str, u32), usize> = HashMap::new();
     for (k, (p, i)) in hs_patterns.iter().enumerate() {
         let hs_error = |index: Option<usize>, message: String| {
             fail(Some(*i).filter(|_| index.is_some()), message)
         };
+        let key = (p.expression.as_str(), p.flags.bits());
         match placement(k) {
+            Placement::Shared if shared_index.contains_key(&key) => {
+                group.entries[shared_index[&key]].symbols.push(symbol(*i));
+            }
             Placement::Shared => {
+                shared_index.insert(key, group.entries.len());
                 shared.push(*p);
                 shared_owner.push(*i);
                 group.entries.push(HsEntry {
-                    symbol: symbol(*i),
+                    symbols: vec![symbol(*i)],
                     confirm: p.confirm.clone(),
                 });
             }
-            _ if slow_index.contains_key(&(p.expression.as_str(), p.flags.bits())) => {
-                let slot = slow_index[&(p.expression.as_str(), p.flags.bits())];
-                group.slow[slot].symbols.push(symbol(*i));
+            _ if slow_index.contains_key(&key) => {
+                group.slow[slow_index[&key]].symbols.push(symbol(*i));
             }
             placement => {
                 let decision = &decisions[k];
@@ -189,7 +195,7 @@ pub(super) fn build_group(
                         SlowGate::Literals
                     }
                 };
-                slow_index.insert((p.expression.as_str(), p.flags.bits()), group.slow.len());
+                slow_index.insert(key, group.slow.len());
                 group.slow.push(SlowPattern {
                     symbols: vec![symbol(*i)],
                     gate,
@@ -270,8 +276,9 @@ impl TargetGroup {
                         due[slot as usize] = true;
                         continue;
                     };
-                    if !evidence.has(entry.symbol) && confirmed(entry.confirm.as_ref(), text) {
-                        evidence.fire(entry.symbol);
+                    let pending = entry.symbols.iter().any(|&s| !evidence.has(s));
+                    if pending && confirmed(entry.confirm.as_ref(), text) {
+                        entry.symbols.iter().for_each(|&s| evidence.fire(s));
                     }
                 }
             }
