@@ -22,6 +22,12 @@
 //!   shipped rule whose prefilter rarely passes ham, and slowed the shipped
 //!   set by about 15%.
 //!
+//! On the 1,500-rule hard set this moved 49 of 1,500 patterns and, with
+//! repeated expressions run once, took end-to-end email throughput from
+//! about 890 to 1,300 messages/s (`benches/large_rules.rs`, medians of
+//! three runs on a loaded machine); on the shipped rules it moves one or
+//! two patterns and is neutral.
+//!
 //! Results are identical with and without the split: a gate is a necessary
 //! condition for a match, and the same pattern runs on the same text in
 //! another engine with PCRE semantics (`tests/signature_split.rs` checks
