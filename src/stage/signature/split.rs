@@ -22,7 +22,8 @@
 //!   shipped rule whose prefilter rarely passes ham, and slowed the shipped
 //!   set by about 15%.
 //!
-//! On the 1,500-rule hard set this moved 49 of 1,500 patterns and, with
+//! On the 1,500-rule hard set this moves 50 to 60 patterns (fresh profiles
+//! differ with machine noise; a cached profile keeps the split fixed) and, with
 //! repeated expressions run once, took end-to-end email throughput from
 //! about 890 to 1,300 messages/s (`benches/large_rules.rs`, medians of
 //! three runs on a loaded machine); on the shipped rules it moves one or
