@@ -25,6 +25,6 @@ pub mod stage;
 pub mod symbols;
 pub mod workload;
 
-pub use engine::{Engine, EngineBuilder, Scratch};
+pub use engine::{Engine, EngineBuilder, ReloadableEngine, Scratch};
 pub use message::{Address, Channel, Envelope, Message};
 pub use policy::{Action, Verdict};

@@ -135,6 +135,14 @@ enum RulesCommand {
         dir: Option<PathBuf>,
         #[arg(long)]
         json: bool,
+        /// Measure each Hyperscan pattern alone and show the most expensive
+        /// ones and where each runs (cheap: shared database; expensive:
+        /// gated or PCRE2).
+        #[arg(long)]
+        profile: bool,
+        /// Profile on these files instead of the built-in 64 KB sample.
+        #[arg(long, requires = "profile")]
+        sample: Vec<PathBuf>,
     },
 }
 
@@ -166,8 +174,17 @@ fn main() -> ExitCode {
             Err(code) => code,
         },
         Command::Rules {
-            command: RulesCommand::Check { dir, json },
-        } => rules_check::run(dir.as_deref(), json),
+            command:
+                RulesCommand::Check {
+                    dir,
+                    json,
+                    profile,
+                    sample,
+                },
+        } => match profile {
+            true => rules_check::profile(dir.as_deref(), json, &sample),
+            false => rules_check::run(dir.as_deref(), json),
+        },
     }
 }
 
@@ -176,7 +193,12 @@ fn load_engine(dir: Option<&std::path::Path>, ingest: IngestConfig) -> Result<En
         Some(dir) => RuleSet::load_dir(dir),
         None => RuleSet::embedded(),
     };
-    let engine = rules.and_then(|rules| Engine::builder(rules).ingest(ingest).build());
+    let engine = rules.and_then(|rules| {
+        Engine::builder(rules)
+            .ingest(ingest)
+            .cache_dir(floodwall::stage::signature::default_cache_dir())
+            .build()
+    });
     engine.map_err(|errors| {
         eprintln!("floodwall: the rules did not load:\n{errors}");
         ExitCode::from(2)

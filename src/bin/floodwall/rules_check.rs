@@ -2,11 +2,15 @@
 //! error (file, line, rule id) and the engine each rule takes.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use floodwall::rules::{RuleErrors, RuleSet};
+use floodwall::stage::signature::{self, PatternProfile, Placement};
 use floodwall::Engine;
+
+/// Patterns listed in the text report of `--profile` (all in `--json`).
+const PROFILE_TOP: usize = 40;
 
 pub fn run(dir: Option<&Path>, json: bool) -> ExitCode {
     let loaded = match dir {
@@ -15,7 +19,10 @@ pub fn run(dir: Option<&Path>, json: bool) -> ExitCode {
     };
     let engine = loaded.and_then(|set| {
         let counts = (set.rules.len(), set.metas.len());
-        Engine::builder(set).build().map(|engine| (engine, counts))
+        Engine::builder(set)
+            .cache_dir(signature::default_cache_dir())
+            .build()
+            .map(|engine| (engine, counts))
     });
     match engine {
         Ok((engine, (rules, metas))) => {
@@ -76,4 +83,83 @@ fn report_errors(errors: &RuleErrors, json: bool) {
         }
     }
     eprintln!("{} error(s)", errors.0.len());
+}
+
+/// `rules check --profile`: measures every Hyperscan pattern afresh (the
+/// cache is not read, so the numbers are this run's) and reports the most
+/// expensive first.
+pub fn profile(dir: Option<&Path>, json: bool, samples: &[PathBuf]) -> ExitCode {
+    let mut sample = Vec::new();
+    for path in samples {
+        match std::fs::read(path) {
+            Ok(bytes) => sample.extend_from_slice(&bytes),
+            Err(err) => {
+                eprintln!("floodwall: {}: {err}", path.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let loaded = match dir {
+        Some(dir) => RuleSet::load_dir(dir),
+        None => RuleSet::embedded(),
+    };
+    let sample = (!sample.is_empty()).then_some(sample.as_slice());
+    let mut profiles = match loaded.and_then(|set| signature::profile(&set, sample)) {
+        Ok(profiles) => profiles,
+        Err(errors) => {
+            report_errors(&errors, json);
+            return ExitCode::from(1);
+        }
+    };
+    profiles.sort_by(|a, b| cost(b).total_cmp(&cost(a)));
+    if json {
+        for p in &profiles {
+            println!("{}", serde_json::to_string(p).expect("profiles serialise"));
+        }
+        return ExitCode::SUCCESS;
+    }
+    println!(
+        "{:<20} {:<12} {:>10} {:>10}  {:<16} {:<24} PATTERN",
+        "RULE", "TARGET", "HS ns/KB", "PCRE2", "PLACEMENT", "GATE"
+    );
+    for p in profiles.iter().take(PROFILE_TOP) {
+        let cell = |c: Option<f64>| c.map_or("-".to_string(), |v| format!("{v:.0}"));
+        println!(
+            "{:<20} {:<12} {:>10} {:>10}  {:<16} {:<24} {}",
+            p.rule,
+            p.target,
+            cell(p.hyperscan_ns_per_kb),
+            cell(p.pcre2_ns_per_kb),
+            placement_name(p.placement),
+            p.gate.join("|"),
+            p.expression
+        );
+    }
+    let total: f64 = profiles.iter().map(cost).sum();
+    let expensive: Vec<&PatternProfile> = profiles.iter().filter(|p| p.expensive).collect();
+    let moved = expensive
+        .iter()
+        .filter(|p| p.placement != Placement::Shared)
+        .count();
+    println!(
+        "\n{} patterns, {} expensive ({:.0}% of the summed cost), {} moved out of the shared databases",
+        profiles.len(),
+        expensive.len(),
+        100.0 * expensive.iter().map(|p| cost(p)).sum::<f64>() / total.max(1.0),
+        moved
+    );
+    ExitCode::SUCCESS
+}
+
+fn cost(p: &PatternProfile) -> f64 {
+    p.hyperscan_ns_per_kb.unwrap_or(0.0)
+}
+
+fn placement_name(p: Placement) -> &'static str {
+    match p {
+        Placement::Shared => "shared",
+        Placement::GatedHyperscan => "gated-hyperscan",
+        Placement::GatedPcre2 => "gated-pcre2",
+        Placement::Pcre2 => "pcre2",
+    }
 }

@@ -53,6 +53,8 @@ pub(super) struct PreparedPattern {
     pub flags: CompileFlags,
     pub path: EnginePath,
     pub confirm: Option<Arc<pcre2::bytes::Regex>>,
+    /// The rule's flags, to build a PCRE2 equivalent when one is wanted.
+    pub rule_flags: Flags,
 }
 
 /// Decides the engine of a regex and validates it. The error is for the operator.
@@ -65,6 +67,7 @@ pub(super) fn prepare_regex(pattern: &str, flags: Flags) -> Result<PreparedPatte
             flags: hs_flags,
             path: EnginePath::Hyperscan,
             confirm: None,
+            rule_flags: flags,
         });
     }
     let hs_error = hs_info.err().map(|e| e.to_string()).unwrap_or_default();
@@ -85,6 +88,7 @@ pub(super) fn prepare_regex(pattern: &str, flags: Flags) -> Result<PreparedPatte
         flags: prefilter_flags,
         path,
         confirm: Some(Arc::new(regex)),
+        rule_flags: flags,
     })
 }
 
@@ -108,6 +112,7 @@ pub(super) fn prepare_literal(literal: &str, flags: Flags) -> PreparedPattern {
         flags: hs_flags(flags),
         path: EnginePath::Hyperscan,
         confirm: None,
+        rule_flags: flags,
     }
 }
 
@@ -128,7 +133,10 @@ fn hs_flags(flags: Flags) -> CompileFlags {
     out
 }
 
-fn pcre2_regex(pattern: &str, flags: Flags) -> Result<pcre2::bytes::Regex, pcre2::Error> {
+pub(super) fn pcre2_regex(
+    pattern: &str,
+    flags: Flags,
+) -> Result<pcre2::bytes::Regex, pcre2::Error> {
     pcre2::bytes::RegexBuilder::new()
         .caseless(flags.caseless)
         .multi_line(flags.multi_line)

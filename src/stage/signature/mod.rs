@@ -5,27 +5,39 @@
 //! and literal rules (including the prefilter forms of rules Hyperscan cannot
 //! run exactly), one Aho-Corasick automaton for phrase lists, and the block
 //! lists. See [`compile`] for how each pattern's engine is chosen.
+//!
+//! A few expensive patterns can dominate a shared database; [`split`] moves
+//! them out (measured by [`profile`], gated by [`gate`]) without changing any
+//! result, and [`cache`] keeps compiled databases on disk between starts.
 
+mod cache;
 mod compile;
+mod gate;
+mod group;
 mod lists;
+mod profile;
+mod split;
 mod targets;
+mod word_run;
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use hyperscan::prelude::*;
 
+pub use cache::default_cache_dir;
 pub use compile::EnginePath;
 pub use lists::BLOOM_MIN_ENTRIES;
+pub use profile::{builtin_sample, EXPENSIVE_FACTOR, EXPENSIVE_FLOOR_NS};
+pub use split::{Placement, PCRE2_MARGIN};
 
 use super::{Evidence, Stage, StageScratch};
 use crate::message::{Channel, Message};
 use crate::rules::{ListMatch, Matcher, Origin, RuleError, RuleErrors, RuleSet, Target};
-use crate::symbols::{SymbolId, SymbolTable};
-use compile::{compile_database, prepare_literal, prepare_regex, PreparedPattern};
-use lists::{BlockList, PhraseLists};
-
-type Regex = Arc<pcre2::bytes::Regex>;
+use crate::symbols::SymbolTable;
+use compile::{prepare_literal, prepare_regex, PreparedPattern};
+use group::{build_group, GroupOptions, TargetGroup};
 
 /// How one rule was compiled, for `floodwall rules check`.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -39,24 +51,58 @@ pub struct RulePlan {
     pub paths: Vec<EnginePath>,
 }
 
-struct HsEntry {
-    symbol: SymbolId,
-    confirm: Option<Regex>,
+/// How the signature stage is built.
+#[derive(Clone, Debug)]
+pub struct SignatureOptions {
+    /// Where compiled databases and pattern profiles are cached; `None`
+    /// compiles everything at every build.
+    pub cache_dir: Option<PathBuf>,
+    /// Profile every pattern and split the expensive ones out of the shared
+    /// databases (see [`split`]). Results are the same either way.
+    pub split: bool,
+    /// The text patterns are profiled on (default: [`builtin_sample`]).
+    pub sample: Option<Arc<[u8]>>,
+    /// Cost (ns per KB of sample) above which a pattern counts as
+    /// expensive, instead of the measured `max(EXPENSIVE_FACTOR × median,
+    /// EXPENSIVE_FLOOR_NS)`; `Some(0.0)` treats every pattern as expensive,
+    /// which tests use to exercise every path.
+    pub expensive_above_ns: Option<f64>,
 }
 
-struct TargetGroup {
-    target: Target,
-    db: Option<BlockDatabase>,
-    entries: Vec<HsEntry>,
-    always: Vec<(SymbolId, Regex)>,
-    phrases: Option<PhraseLists>,
-    blocks: Vec<BlockList>,
+impl Default for SignatureOptions {
+    fn default() -> SignatureOptions {
+        SignatureOptions {
+            cache_dir: None,
+            split: true,
+            sample: None,
+            expensive_above_ns: None,
+        }
+    }
+}
+
+/// One Hyperscan pattern's measured cost and where it runs, for
+/// `floodwall rules check --profile`.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct PatternProfile {
+    pub rule: String,
+    pub target: String,
+    pub expression: String,
+    pub path: EnginePath,
+    /// Nanoseconds per KB of sample, the pattern alone in Hyperscan.
+    pub hyperscan_ns_per_kb: Option<f64>,
+    /// The same through PCRE2 (measured for expensive patterns only).
+    pub pcre2_ns_per_kb: Option<f64>,
+    pub expensive: bool,
+    pub placement: Placement,
+    /// Literals one of which every match contains, or `word-run>=N`.
+    pub gate: Vec<String>,
 }
 
 /// The compiled signature rules.
 pub struct SignatureStage {
     groups: [Vec<TargetGroup>; 3],
     plans: Vec<RulePlan>,
+    profiles: Vec<PatternProfile>,
 }
 
 /// Per-thread state: Hyperscan scratch big enough for every database, and
@@ -65,11 +111,42 @@ pub struct SignatureScratch {
     hs: Option<Scratch>,
     buf: Vec<u8>,
     hits: Vec<u32>,
+    due: Vec<bool>,
+}
+
+/// Profiles every Hyperscan pattern of `rules` on `sample` (default: the
+/// built-in sample), measuring afresh, and reports where each would run.
+pub fn profile(rules: &RuleSet, sample: Option<&[u8]>) -> Result<Vec<PatternProfile>, RuleErrors> {
+    let mut table = SymbolTable::default();
+    for rule in &rules.rules {
+        table.register(crate::symbols::SymbolDef {
+            name: rule.id.clone(),
+            score: rule.score,
+            description: rule.description.clone(),
+        });
+    }
+    let options = SignatureOptions {
+        cache_dir: None,
+        split: true,
+        sample: sample.map(Arc::from),
+        expensive_above_ns: None,
+    };
+    SignatureStage::build_with(rules, &table, &options).map(|stage| stage.profiles)
 }
 
 impl SignatureStage {
-    /// Compiles `rules`; their symbols must already be in `table`.
+    /// Compiles `rules` with default options (split, no cache); their
+    /// symbols must already be in `table`.
     pub fn build(rules: &RuleSet, table: &SymbolTable) -> Result<SignatureStage, RuleErrors> {
+        SignatureStage::build_with(rules, table, &SignatureOptions::default())
+    }
+
+    /// Compiles `rules`; their symbols must already be in `table`.
+    pub fn build_with(
+        rules: &RuleSet,
+        table: &SymbolTable,
+        options: &SignatureOptions,
+    ) -> Result<SignatureStage, RuleErrors> {
         let mut errors = Vec::new();
         let mut plans = Vec::new();
         let mut prepared: Vec<Vec<PreparedPattern>> = Vec::new();
@@ -119,19 +196,77 @@ impl SignatureStage {
                     .push(i);
             }
         }
+        let builtin;
+        let sample = match (&options.sample, options.split) {
+            (_, false) => None,
+            (Some(sample), true) => Some(&**sample),
+            (None, true) => {
+                builtin = builtin_sample();
+                Some(builtin.as_slice())
+            }
+        };
+        let group_options = GroupOptions {
+            cache_dir: options.cache_dir.as_deref(),
+            sample,
+            threshold: options.expensive_above_ns,
+        };
         let mut groups: [Vec<TargetGroup>; 3] = Default::default();
+        let mut profiled = Vec::new();
         for ((channel, target), members) in by_group {
-            match build_group(rules, table, &prepared, target, &members) {
+            let built = build_group(
+                rules,
+                table,
+                &prepared,
+                target,
+                &members,
+                &group_options,
+                &mut profiled,
+            );
+            match built {
                 Ok(group) => groups[channel.index()].push(group),
                 Err(err) => errors.push(err),
             }
         }
+        let profiles = profiled
+            .into_iter()
+            .map(|p| {
+                let rule = &rules.rules[p.rule];
+                PatternProfile {
+                    rule: rule.id.clone(),
+                    target: rule.target.to_string(),
+                    expression: p.expression,
+                    path: p.path,
+                    hyperscan_ns_per_kb: p.decision.hyperscan_ns_per_kb,
+                    pcre2_ns_per_kb: p.decision.pcre2_ns_per_kb,
+                    expensive: p.decision.expensive,
+                    placement: p.decision.placement,
+                    gate: match &p.decision.gate {
+                        None => Vec::new(),
+                        Some(split::Gate::WordRun(n)) => vec![format!("word-run>={n}")],
+                        Some(split::Gate::Literals(literals)) => literals
+                            .iter()
+                            .map(|l| String::from_utf8_lossy(l).into_owned())
+                            .collect(),
+                    },
+                }
+            })
+            .collect();
         if errors.is_empty() {
-            Ok(SignatureStage { groups, plans })
+            Ok(SignatureStage {
+                groups,
+                plans,
+                profiles,
+            })
         } else {
             errors.dedup();
             Err(RuleErrors(errors))
         }
+    }
+
+    /// Each Hyperscan pattern's measured cost and placement (empty when
+    /// the split is off).
+    pub fn profiles(&self) -> &[PatternProfile] {
+        &self.profiles
     }
 
     /// How each rule was compiled.
@@ -144,13 +279,13 @@ impl SignatureStage {
         self.groups
             .iter()
             .flatten()
-            .filter(|g| g.db.is_some())
+            .filter(|g| g.has_shared_database())
             .count()
     }
 
     fn scratch(&self) -> SignatureScratch {
         let mut hs: Option<Scratch> = None;
-        for db in self.groups.iter().flatten().filter_map(|g| g.db.as_ref()) {
+        for db in self.groups.iter().flatten().flat_map(|g| g.databases()) {
             match &mut hs {
                 None => {
                     hs = Some(
@@ -168,125 +303,7 @@ impl SignatureStage {
             hs,
             buf: Vec::with_capacity(8192),
             hits: Vec::with_capacity(64),
-        }
-    }
-}
-
-fn build_group(
-    rules: &RuleSet,
-    table: &SymbolTable,
-    prepared: &[Vec<PreparedPattern>],
-    target: Target,
-    members: &[usize],
-) -> Result<TargetGroup, RuleError> {
-    let symbol = |i: usize| {
-        table
-            .lookup(&rules.rules[i].id)
-            .expect("rule symbols are registered before compiling")
-    };
-    let mut group = TargetGroup {
-        target,
-        db: None,
-        entries: Vec::new(),
-        always: Vec::new(),
-        phrases: None,
-        blocks: Vec::new(),
-    };
-    let mut hs_patterns: Vec<(&PreparedPattern, usize)> = Vec::new();
-    let mut phrase_lists = Vec::new();
-    for &i in members {
-        for p in &prepared[i] {
-            match (p.path, &p.confirm) {
-                (EnginePath::Pcre2, Some(re)) => group.always.push((symbol(i), re.clone())),
-                _ => hs_patterns.push((p, i)),
-            }
-        }
-        if let Matcher::List { entries, mode, .. } = &rules.rules[i].matcher {
-            match mode {
-                ListMatch::Contains => phrase_lists.push((symbol(i), entries.as_slice())),
-                _ => group
-                    .blocks
-                    .push(BlockList::build(symbol(i), *mode, entries)),
-            }
-        }
-    }
-    group.phrases = PhraseLists::build(&phrase_lists).map_err(|m| {
-        let rule = &rules.rules[members[0]];
-        RuleError::new(
-            &rule.origin.file,
-            rule.origin.line,
-            None,
-            format!("phrase lists of {}: {m}", group.target),
-        )
-    })?;
-    if !hs_patterns.is_empty() {
-        let patterns: Vec<&PreparedPattern> = hs_patterns.iter().map(|(p, _)| *p).collect();
-        group.db = Some(compile_database(&patterns).map_err(|(index, message)| {
-            let rule = &rules.rules[index.map_or(members[0], |x| hs_patterns[x].1)];
-            RuleError::new(
-                &rule.origin.file,
-                rule.origin.line,
-                index.map(|_| rule.id.as_str()),
-                format!("Hyperscan: {message}"),
-            )
-        })?);
-        group.entries = hs_patterns
-            .iter()
-            .map(|(p, i)| HsEntry {
-                symbol: symbol(*i),
-                confirm: p.confirm.clone(),
-            })
-            .collect();
-    }
-    Ok(group)
-}
-
-impl TargetGroup {
-    fn scan(
-        &self,
-        text: &[u8],
-        hs: Option<&Scratch>,
-        hits: &mut Vec<u32>,
-        evidence: &mut Evidence,
-    ) {
-        if let (Some(db), Some(scratch)) = (&self.db, hs) {
-            hits.clear();
-            let scanned = db.scan(text, scratch, |id, _, _, _| {
-                hits.push(id);
-                Matching::Continue
-            });
-            if scanned.is_ok() {
-                for &id in hits.iter() {
-                    let entry = &self.entries[id as usize];
-                    if evidence.has(entry.symbol) {
-                        continue;
-                    }
-                    let confirmed = entry
-                        .confirm
-                        .as_ref()
-                        .is_none_or(|re| re.is_match(text).unwrap_or(false));
-                    if confirmed {
-                        evidence.fire(entry.symbol);
-                    }
-                }
-            }
-        }
-        for (symbol, re) in &self.always {
-            if !evidence.has(*symbol) && re.is_match(text).unwrap_or(false) {
-                evidence.fire(*symbol);
-            }
-        }
-        if let Some(phrases) = &self.phrases {
-            phrases.scan(text, |s| evidence.fire(s));
-        }
-        if !self.blocks.is_empty() {
-            if let Ok(value) = std::str::from_utf8(text) {
-                for list in &self.blocks {
-                    if !evidence.has(list.symbol) && list.contains(value) {
-                        evidence.fire(list.symbol);
-                    }
-                }
-            }
+            due: Vec::new(),
         }
     }
 }
@@ -307,10 +324,10 @@ impl Stage for SignatureStage {
         let scratch = scratch
             .downcast_mut::<SignatureScratch>()
             .expect("signature stage runs with its own scratch");
-        let SignatureScratch { hs, buf, hits } = scratch;
+        let SignatureScratch { hs, buf, hits, due } = scratch;
         for group in &self.groups[msg.channel.index()] {
             targets::for_each_text(msg, &group.target, buf, |text| {
-                group.scan(text, hs.as_ref(), hits, evidence)
+                group.scan(text, hs.as_ref(), hits, due, evidence)
             });
         }
     }

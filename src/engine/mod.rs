@@ -3,9 +3,12 @@
 //! An [`Engine`] is immutable and `Send + Sync`; each thread owns a
 //! [`Scratch`] (Hyperscan scratch, buffers, evidence) made by
 //! [`Engine::scratch`]. Reloading rules means building a new engine and
-//! swapping it in: a rule set that fails to build leaves the old one serving.
+//! swapping it in: a rule set that fails to build leaves the old one serving
+//! ([`ReloadableEngine`] does this on a background thread).
 
-use std::path::Path;
+mod reload;
+
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::ingest::{Decoder, IngestConfig};
@@ -14,9 +17,11 @@ use crate::policy::{self, SymbolHit, Verdict};
 use crate::rules::meta::Expr;
 use crate::rules::{RuleError, RuleErrors, RuleSet, Thresholds};
 use crate::stage::protocol::ProtocolStage;
-use crate::stage::signature::{RulePlan, SignatureStage};
+use crate::stage::signature::{PatternProfile, RulePlan, SignatureOptions, SignatureStage};
 use crate::stage::{Evidence, Stage, StageScratch};
 use crate::symbols::{SymbolDef, SymbolId, SymbolTable};
+
+pub use reload::ReloadableEngine;
 
 type StageFactory = Box<dyn FnOnce(&mut SymbolTable) -> Box<dyn Stage>>;
 
@@ -25,6 +30,7 @@ pub struct EngineBuilder {
     rules: RuleSet,
     ingest: IngestConfig,
     extra_stages: Vec<StageFactory>,
+    signature: SignatureOptions,
 }
 
 impl EngineBuilder {
@@ -33,7 +39,32 @@ impl EngineBuilder {
             rules,
             ingest: IngestConfig::default(),
             extra_stages: Vec::new(),
+            signature: SignatureOptions::default(),
         }
+    }
+
+    /// Where compiled Hyperscan databases are cached between starts (see
+    /// [`crate::stage::signature::default_cache_dir`]); `None`, the default,
+    /// compiles every time. With the 1,500-rule hard set a warm start loads
+    /// in well under a second instead of compiling for tens of seconds.
+    pub fn cache_dir(mut self, dir: Option<PathBuf>) -> EngineBuilder {
+        self.signature.cache_dir = dir;
+        self
+    }
+
+    /// Whether expensive patterns are profiled and split out of the shared
+    /// databases (default on; results are the same either way, only speed
+    /// and the first build's time differ).
+    pub fn split_expensive_patterns(mut self, on: bool) -> EngineBuilder {
+        self.signature.split = on;
+        self
+    }
+
+    /// All signature-stage options at once (cache, split, profiling sample
+    /// and threshold).
+    pub fn signature_options(mut self, options: SignatureOptions) -> EngineBuilder {
+        self.signature = options;
+        self
     }
 
     /// Decoding limits and per-source SMS choices.
@@ -58,6 +89,7 @@ impl EngineBuilder {
             rules,
             mut ingest,
             extra_stages,
+            signature,
         } = self;
         let mut symbols = SymbolTable::default();
         for rule in &rules.rules {
@@ -74,8 +106,9 @@ impl EngineBuilder {
                 description: meta.description.clone(),
             });
         }
-        let signature = SignatureStage::build(&rules, &symbols)?;
+        let signature = SignatureStage::build_with(&rules, &symbols, &signature)?;
         let plans = signature.plans().to_vec();
+        let profiles = signature.profiles().to_vec();
         let mut stages: Vec<Box<dyn Stage>> = vec![
             Box::new(signature),
             Box::new(ProtocolStage::new(&mut symbols)),
@@ -106,6 +139,7 @@ impl EngineBuilder {
             thresholds: rules.policy.thresholds.clone(),
             ingest,
             plans,
+            profiles,
         })
     }
 }
@@ -192,6 +226,7 @@ pub struct Engine {
     thresholds: Thresholds,
     ingest: IngestConfig,
     plans: Vec<RulePlan>,
+    profiles: Vec<PatternProfile>,
 }
 
 /// Per-thread working memory for [`Engine::scan`].
@@ -247,6 +282,12 @@ impl Engine {
     /// How each signature rule was compiled.
     pub fn rule_plans(&self) -> &[RulePlan] {
         &self.plans
+    }
+
+    /// Each Hyperscan pattern's measured cost and where it runs (empty
+    /// when the split is off).
+    pub fn pattern_profiles(&self) -> &[PatternProfile] {
+        &self.profiles
     }
 
     pub fn stage_names(&self) -> Vec<&'static str> {

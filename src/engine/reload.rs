@@ -1,0 +1,131 @@
+//! Swapping in a new rule set while the old one keeps scanning.
+//!
+//! Building an engine can take seconds (tens with thousands of regexes and a
+//! cold cache), so a reload compiles on its own thread and only then swaps
+//! the shared `Arc<Engine>`. Scanning threads take a snapshot with
+//! [`ReloadableEngine::current`] (one read lock and an `Arc` clone) per batch
+//! or connection, not per message, and keep their snapshot until they ask
+//! again; the lock is held only for the clone or the swap, never during a
+//! build. If the new rules fail to load or compile, the old engine stays in
+//! place and the errors are returned through the join handle.
+
+use std::path::PathBuf;
+use std::sync::{Arc, PoisonError, RwLock};
+use std::thread::JoinHandle;
+
+use super::{Engine, EngineBuilder};
+use crate::rules::{RuleErrors, RuleSet};
+
+type Configure = dyn Fn(EngineBuilder) -> EngineBuilder + Send + Sync;
+
+/// An engine that can be replaced by one built from a rules directory.
+///
+/// ```
+/// use floodwall::{Engine, ReloadableEngine};
+///
+/// let engine = ReloadableEngine::new(Engine::embedded().expect("shipped rules compile"));
+/// let missing = std::env::temp_dir().join("floodwall-no-such-rules-dir");
+/// let result = engine.reload_in_background(missing).join().expect("no panic");
+/// assert!(result.is_err());
+/// let _still_serving = engine.current();
+/// ```
+#[derive(Clone)]
+pub struct ReloadableEngine {
+    current: Arc<RwLock<Arc<Engine>>>,
+    configure: Arc<Configure>,
+}
+
+impl ReloadableEngine {
+    /// Serves `engine`; reloads build with default options.
+    pub fn new(engine: Engine) -> ReloadableEngine {
+        ReloadableEngine {
+            current: Arc::new(RwLock::new(Arc::new(engine))),
+            configure: Arc::new(|builder| builder),
+        }
+    }
+
+    /// Options for the engines built on reload (cache directory, ingest
+    /// limits, extra stages).
+    pub fn configure(
+        mut self,
+        configure: impl Fn(EngineBuilder) -> EngineBuilder + Send + Sync + 'static,
+    ) -> ReloadableEngine {
+        self.configure = Arc::new(configure);
+        self
+    }
+
+    /// The engine serving now.
+    pub fn current(&self) -> Arc<Engine> {
+        self.current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Loads and compiles `dir` on this thread, then swaps it in. On error
+    /// the current engine is kept.
+    pub fn reload(&self, dir: PathBuf) -> Result<(), RuleErrors> {
+        let rules = RuleSet::load_dir(&dir)?;
+        let engine = (self.configure)(EngineBuilder::new(rules)).build()?;
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(engine);
+        Ok(())
+    }
+
+    /// [`reload`](Self::reload) on a new thread.
+    pub fn reload_in_background(&self, dir: PathBuf) -> JoinHandle<Result<(), RuleErrors>> {
+        let this = self.clone();
+        std::thread::spawn(move || this.reload(dir))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest;
+
+    fn rules_dir(name: &str, pattern: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("floodwall-reload-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir is writable");
+        let text = format!(
+            "[[rule]]\nid = \"WORD\"\ndescription = \"d\"\nscore = 1.0\ntarget = \"body\"\npattern = '''{pattern}'''\n"
+        );
+        std::fs::write(dir.join("r.toml"), text).expect("temp dir is writable");
+        dir
+    }
+
+    fn fires(engine: &Engine, body: &str) -> bool {
+        let raw = format!("Subject: s\r\n\r\n{body}\r\n");
+        let msg = ingest::email::parse(raw.as_bytes(), engine.ingest_config());
+        engine.scan(&msg, &mut engine.scratch()).has("WORD")
+    }
+
+    #[test]
+    fn swaps_on_success_and_keeps_serving_on_failure() {
+        let first = rules_dir("first", r"\bapple\b");
+        let engine = ReloadableEngine::new(Engine::from_dir(&first).expect("valid rules"))
+            .configure(|b| b.split_expensive_patterns(false));
+        let before = engine.current();
+        assert!(fires(&before, "an apple"));
+
+        let second = rules_dir("second", r"\bpear\b");
+        let result = engine.reload_in_background(second.clone()).join();
+        assert!(matches!(result, Ok(Ok(()))));
+        let after = engine.current();
+        assert!(fires(&after, "a pear") && !fires(&after, "an apple"));
+        assert!(fires(&before, "an apple"), "an old snapshot keeps working");
+
+        let broken = rules_dir("broken", r"(unclosed");
+        let result = engine.reload_in_background(broken.clone()).join();
+        assert!(matches!(result, Ok(Err(_))));
+        assert!(
+            fires(&engine.current(), "a pear"),
+            "the old engine keeps serving"
+        );
+
+        for dir in [first, second, broken] {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}

@@ -1,0 +1,341 @@
+//! One (channel, target) group: its shared Hyperscan database, the slow
+//! patterns split out of it with their gates, PCRE2-only patterns, phrase
+//! lists and block lists, and how a text is scanned against all of them.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use hyperscan::prelude::*;
+
+use super::cache;
+use super::compile::{prepare_literal, EnginePath, PreparedPattern};
+use super::lists::{BlockList, PhraseLists};
+use super::split::{self, Decision, Gate, Placement};
+use super::word_run::longest_word_run;
+use crate::rules::{Flags, ListMatch, Matcher, RuleError, RuleSet, Target};
+use crate::stage::Evidence;
+use crate::symbols::{SymbolId, SymbolTable};
+
+type Regex = Arc<pcre2::bytes::Regex>;
+
+/// How a group is built: where the cache is, and the sample to profile on
+/// (`None`: no split, every Hyperscan pattern in the shared database).
+pub(super) struct GroupOptions<'a> {
+    pub cache_dir: Option<&'a Path>,
+    pub sample: Option<&'a [u8]>,
+    pub threshold: Option<f64>,
+}
+
+struct HsEntry {
+    /// Every rule with this exact expression and flags (see `SlowPattern`).
+    symbols: Vec<SymbolId>,
+    confirm: Option<Regex>,
+}
+
+enum SlowMatcher {
+    /// Alone in a database; `confirm` for prefilter patterns.
+    Hyperscan {
+        db: BlockDatabase,
+        confirm: Option<Regex>,
+    },
+    Pcre2(Regex),
+}
+
+struct SlowPattern {
+    /// Every rule with this exact expression and flags: generated and
+    /// merged rule sets repeat patterns under several ids, and a slow
+    /// pattern is worth running once per text, not once per id.
+    symbols: Vec<SymbolId>,
+    gate: SlowGate,
+    matcher: SlowMatcher,
+}
+
+enum SlowGate {
+    None,
+    /// A gate literal in the shared database fired (`due`).
+    Literals,
+    /// The text's longest run of word bytes is at least this long.
+    WordRun(usize),
+}
+
+pub(super) struct TargetGroup {
+    pub target: Target,
+    db: Option<BlockDatabase>,
+    /// Shared-database ids below `entries.len()` are rule patterns...
+    entries: Vec<HsEntry>,
+    /// ...and the ids after them gate literals, each opening one slow pattern.
+    gates: Vec<u32>,
+    slow: Vec<SlowPattern>,
+    always: Vec<(SymbolId, Regex)>,
+    phrases: Option<PhraseLists>,
+    blocks: Vec<BlockList>,
+}
+
+/// One Hyperscan pattern's profile, for `rules check --profile`.
+pub(super) struct Profiled {
+    pub rule: usize,
+    pub expression: String,
+    pub path: EnginePath,
+    pub decision: Decision,
+}
+
+pub(super) fn build_group(
+    rules: &RuleSet,
+    table: &SymbolTable,
+    prepared: &[Vec<PreparedPattern>],
+    target: Target,
+    members: &[usize],
+    options: &GroupOptions<'_>,
+    profiled: &mut Vec<Profiled>,
+) -> Result<TargetGroup, RuleError> {
+    let symbol = |i: usize| {
+        table
+            .lookup(&rules.rules[i].id)
+            .expect("rule symbols are registered before compiling")
+    };
+    let mut group = TargetGroup {
+        target,
+        db: None,
+        entries: Vec::new(),
+        gates: Vec::new(),
+        slow: Vec::new(),
+        always: Vec::new(),
+        phrases: None,
+        blocks: Vec::new(),
+    };
+    let mut hs_patterns: Vec<(&PreparedPattern, usize)> = Vec::new();
+    let mut phrase_lists = Vec::new();
+    for &i in members {
+        for p in &prepared[i] {
+            match (p.path, &p.confirm) {
+                (EnginePath::Pcre2, Some(re)) => group.always.push((symbol(i), re.clone())),
+                _ => hs_patterns.push((p, i)),
+            }
+        }
+        if let Matcher::List { entries, mode, .. } = &rules.rules[i].matcher {
+            match mode {
+                ListMatch::Contains => phrase_lists.push((symbol(i), entries.as_slice())),
+                _ => group
+                    .blocks
+                    .push(BlockList::build(symbol(i), *mode, entries)),
+            }
+        }
+    }
+    let fail = |index: Option<usize>, message: String| {
+        let rule = &rules.rules[index.unwrap_or(members[0])];
+        RuleError::new(
+            &rule.origin.file,
+            rule.origin.line,
+            index.map(|_| rule.id.as_str()),
+            message,
+        )
+    };
+    group.phrases = PhraseLists::build(&phrase_lists)
+        .map_err(|m| fail(None, format!("phrase lists of {}: {m}", group.target)))?;
+    if hs_patterns.is_empty() {
+        return Ok(group);
+    }
+    let all: Vec<&PreparedPattern> = hs_patterns.iter().map(|(p, _)| *p).collect();
+    let decisions = match options.sample {
+        Some(sample) if all.len() > 1 => {
+            split::decide(&all, sample, options.cache_dir, options.threshold)
+        }
+        _ => Vec::new(),
+    };
+    let placement = |k: usize| decisions.get(k).map_or(Placement::Shared, |d| d.placement);
+
+    let mut shared: Vec<&PreparedPattern> = Vec::new();
+    let mut shared_owner: Vec<usize> = Vec::new();
+    let mut gate_patterns: Vec<PreparedPattern> = Vec::new();
+    let mut slow_index: HashMap<(&str, u32), usize> = HashMap::new();
+    let mut shared_index: HashMap<(&str, u32), usize> = HashMap::new();
+    for (k, (p, i)) in hs_patterns.iter().enumerate() {
+        let hs_error = |index: Option<usize>, message: String| {
+            fail(Some(*i).filter(|_| index.is_some()), message)
+        };
+        let key = (p.expression.as_str(), p.flags.bits());
+        match placement(k) {
+            Placement::Shared if shared_index.contains_key(&key) => {
+                group.entries[shared_index[&key]].symbols.push(symbol(*i));
+            }
+            Placement::Shared => {
+                shared_index.insert(key, group.entries.len());
+                shared.push(*p);
+                shared_owner.push(*i);
+                group.entries.push(HsEntry {
+                    symbols: vec![symbol(*i)],
+                    confirm: p.confirm.clone(),
+                });
+            }
+            _ if slow_index.contains_key(&key) => {
+                group.slow[slow_index[&key]].symbols.push(symbol(*i));
+            }
+            placement => {
+                let decision = &decisions[k];
+                let matcher = match (&decision.regex, placement) {
+                    (Some(re), Placement::GatedPcre2 | Placement::Pcre2) => {
+                        SlowMatcher::Pcre2(re.clone())
+                    }
+                    _ => SlowMatcher::Hyperscan {
+                        db: cache::database(options.cache_dir, &[p])
+                            .map_err(|(x, m)| hs_error(x, format!("Hyperscan: {m}")))?,
+                        confirm: p.confirm.clone(),
+                    },
+                };
+                let slot = group.slow.len() as u32;
+                let gate = match &decision.gate {
+                    None => SlowGate::None,
+                    Some(Gate::WordRun(n)) => SlowGate::WordRun(*n),
+                    Some(Gate::Literals(literals)) => {
+                        for literal in literals {
+                            gate_patterns.push(gate_pattern(literal));
+                            group.gates.push(slot);
+                        }
+                        SlowGate::Literals
+                    }
+                };
+                slow_index.insert(key, group.slow.len());
+                group.slow.push(SlowPattern {
+                    symbols: vec![symbol(*i)],
+                    gate,
+                    matcher,
+                });
+            }
+        }
+    }
+    shared.extend(gate_patterns.iter());
+    if !shared.is_empty() {
+        let owner = |x: usize| shared_owner.get(x).copied();
+        group.db = Some(
+            cache::database(options.cache_dir, &shared)
+                .map_err(|(x, m)| fail(x.and_then(owner), format!("Hyperscan: {m}")))?,
+        );
+    }
+    profiled.extend(
+        hs_patterns
+            .iter()
+            .zip(decisions)
+            .map(|((p, i), decision)| Profiled {
+                rule: *i,
+                expression: p.expression.clone(),
+                path: p.path,
+                decision,
+            }),
+    );
+    Ok(group)
+}
+
+/// A gate literal as a caseless literal pattern.
+fn gate_pattern(literal: &[u8]) -> PreparedPattern {
+    let text = String::from_utf8_lossy(literal);
+    prepare_literal(
+        &text,
+        Flags {
+            caseless: true,
+            ..Flags::default()
+        },
+    )
+}
+
+impl TargetGroup {
+    /// The databases, for sizing the per-thread Hyperscan scratch.
+    pub fn databases(&self) -> impl Iterator<Item = &BlockDatabase> {
+        self.db
+            .iter()
+            .chain(self.slow.iter().filter_map(|s| match &s.matcher {
+                SlowMatcher::Hyperscan { db, .. } => Some(db),
+                SlowMatcher::Pcre2(_) => None,
+            }))
+    }
+
+    pub fn has_shared_database(&self) -> bool {
+        self.db.is_some()
+    }
+
+    pub fn scan(
+        &self,
+        text: &[u8],
+        hs: Option<&Scratch>,
+        hits: &mut Vec<u32>,
+        due: &mut Vec<bool>,
+        evidence: &mut Evidence,
+    ) {
+        due.clear();
+        due.resize(self.slow.len(), false);
+        if let (Some(db), Some(scratch)) = (&self.db, hs) {
+            hits.clear();
+            let scanned = db.scan(text, scratch, |id, _, _, _| {
+                hits.push(id);
+                Matching::Continue
+            });
+            if scanned.is_ok() {
+                for &id in hits.iter() {
+                    let Some(entry) = self.entries.get(id as usize) else {
+                        let slot = self.gates[id as usize - self.entries.len()];
+                        due[slot as usize] = true;
+                        continue;
+                    };
+                    let pending = entry.symbols.iter().any(|&s| !evidence.has(s));
+                    if pending && confirmed(entry.confirm.as_ref(), text) {
+                        entry.symbols.iter().for_each(|&s| evidence.fire(s));
+                    }
+                }
+            }
+        }
+        let mut longest_run: Option<usize> = None;
+        for (slow, &due) in self.slow.iter().zip(due.iter()) {
+            let open = match slow.gate {
+                SlowGate::None => true,
+                SlowGate::Literals => due,
+                SlowGate::WordRun(n) => {
+                    *longest_run.get_or_insert_with(|| longest_word_run(text)) >= n
+                }
+            };
+            if !open || slow.symbols.iter().all(|&s| evidence.has(s)) {
+                continue;
+            }
+            let matched = match &slow.matcher {
+                SlowMatcher::Pcre2(re) => re.is_match(text).unwrap_or(false),
+                SlowMatcher::Hyperscan { db, confirm } => {
+                    hs.is_some_and(|scratch| hyperscan_matches(db, scratch, text))
+                        && confirmed(confirm.as_ref(), text)
+                }
+            };
+            if matched {
+                slow.symbols.iter().for_each(|&s| evidence.fire(s));
+            }
+        }
+        for (symbol, re) in &self.always {
+            if !evidence.has(*symbol) && re.is_match(text).unwrap_or(false) {
+                evidence.fire(*symbol);
+            }
+        }
+        if let Some(phrases) = &self.phrases {
+            phrases.scan(text, |s| evidence.fire(s));
+        }
+        if !self.blocks.is_empty() {
+            if let Ok(value) = std::str::from_utf8(text) {
+                for list in &self.blocks {
+                    if !evidence.has(list.symbol) && list.contains(value) {
+                        evidence.fire(list.symbol);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn confirmed(confirm: Option<&Regex>, text: &[u8]) -> bool {
+    confirm.is_none_or(|re| re.is_match(text).unwrap_or(false))
+}
+
+/// Whether a one-pattern database matches; stops at the first match.
+fn hyperscan_matches(db: &BlockDatabase, scratch: &Scratch, text: &[u8]) -> bool {
+    let mut hit = false;
+    let _ = db.scan(text, scratch, |_, _, _, _| {
+        hit = true;
+        Matching::Terminate
+    });
+    hit
+}

@@ -1,0 +1,121 @@
+//! The fast/slow split never changes a verdict: the same generated hard
+//! rules, built with every Hyperscan pattern in the shared databases and
+//! with every pattern treated as expensive (so every gate and every PCRE2
+//! move is exercised), fire the same symbols on generated spam/ham mail and
+//! on `seeds/email` when present.
+
+use std::path::{Path, PathBuf};
+
+use floodwall::ingest::{email, mbox};
+use floodwall::rules::RuleSet;
+use floodwall::stage::signature::{Placement, SignatureOptions};
+use floodwall::Engine;
+
+#[allow(dead_code)]
+#[path = "../examples/gen_hard_rules.rs"]
+mod gen_hard_rules;
+
+fn rules_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("split-rules");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("target tmpdir is writable");
+    for (name, text) in gen_hard_rules::generate(600, 42) {
+        std::fs::write(dir.join(name), text).expect("target tmpdir is writable");
+    }
+    dir
+}
+
+fn messages() -> Vec<Vec<u8>> {
+    let text = gen_hard_rules::messages(150, 42);
+    let mut out: Vec<Vec<u8>> = mbox::split(text.as_bytes()).map(<[u8]>::to_vec).collect();
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds/email");
+    if let Ok(entries) = std::fs::read_dir(&seeds) {
+        for entry in entries.flatten() {
+            if let Ok(bytes) = std::fs::read(entry.path()) {
+                out.extend(mbox::split(&bytes).map(<[u8]>::to_vec));
+            }
+        }
+    }
+    out
+}
+
+fn fired(engine: &Engine, raw: &[u8]) -> Vec<String> {
+    let msg = email::parse(raw, engine.ingest_config());
+    let verdict = engine.scan(&msg, &mut engine.scratch());
+    let mut names: Vec<String> = verdict.symbols.into_iter().map(|s| s.name).collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn split_engine_fires_exactly_what_the_shared_engine_fires() {
+    let rules = RuleSet::load_dir(&rules_dir()).expect("generated rules load");
+    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("split-cache");
+    let shared = Engine::builder(rules.clone())
+        .cache_dir(Some(cache.clone()))
+        .split_expensive_patterns(false)
+        .build()
+        .expect("generated rules compile");
+    let split = Engine::builder(rules)
+        .signature_options(SignatureOptions {
+            cache_dir: Some(cache),
+            expensive_above_ns: Some(0.0),
+            ..SignatureOptions::default()
+        })
+        .build()
+        .expect("generated rules compile split");
+    let moved = |p: Placement| {
+        split
+            .pattern_profiles()
+            .iter()
+            .filter(|x| x.placement == p)
+            .count()
+    };
+    assert!(moved(Placement::GatedHyperscan) + moved(Placement::GatedPcre2) > 50);
+    let mut total_hits = 0;
+    for (i, raw) in messages().iter().enumerate() {
+        let expected = fired(&shared, raw);
+        total_hits += expected.len();
+        assert_eq!(fired(&split, raw), expected, "message {i}");
+    }
+    assert!(
+        total_hits > 500,
+        "the corpus exercises the rules ({total_hits} hits)"
+    );
+}
+
+#[test]
+fn rules_sharing_one_expression_all_fire() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("duplicate-rules");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("target tmpdir is writable");
+    let mut text = String::new();
+    for (id, pattern) in [
+        ("DUP_A", r"\bfree\s+money\b"),
+        ("DUP_B", r"\bfree\s+money\b"),
+        ("REF_A", r"\b(\w{4,})\s+\1\b"),
+        ("REF_B", r"\b(\w{4,})\s+\1\b"),
+    ] {
+        text.push_str(&format!(
+            "[[rule]]\nid = \"{id}\"\ndescription = \"d\"\nscore = 1.0\ntarget = \"body\"\npattern = '''{pattern}'''\nflags = \"i\"\n\n"
+        ));
+    }
+    std::fs::write(dir.join("dup.toml"), text).expect("target tmpdir is writable");
+    let rules = RuleSet::load_dir(&dir).expect("rules load");
+    for split in [false, true] {
+        let engine = Engine::builder(rules.clone())
+            .signature_options(SignatureOptions {
+                split,
+                expensive_above_ns: Some(0.0),
+                ..SignatureOptions::default()
+            })
+            .build()
+            .expect("rules compile");
+        let raw = b"Subject: s\r\n\r\nget free money money now\r\n";
+        assert_eq!(
+            fired(&engine, raw),
+            ["DUP_A", "DUP_B", "REF_A", "REF_B"],
+            "split {split}"
+        );
+    }
+}
