@@ -8,7 +8,7 @@
 
 use std::collections::HashSet;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use fastbloom::BloomFilter;
 
 use crate::ingest::urls;
@@ -38,9 +38,13 @@ impl PhraseLists {
         if phrases.is_empty() {
             return Ok(None);
         }
+        // A DFA: phrase lists are small (hundreds of entries), and the DFA
+        // scans several times faster than the NFA that overlapping search
+        // would otherwise use.
         let automaton = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&phrases)
             .map_err(|e| e.to_string())?;
         Ok(Some(PhraseLists { automaton, symbols }))
@@ -48,6 +52,18 @@ impl PhraseLists {
 
     /// Calls `fire` for each list with an entry in `text`.
     pub fn scan(&self, text: &[u8], mut fire: impl FnMut(SymbolId)) {
+        // One list on the target (the usual case): any entry will do, and
+        // the first match ends the search.
+        if self
+            .symbols
+            .first()
+            .is_some_and(|first| self.symbols.iter().all(|s| s == first))
+        {
+            if self.automaton.is_match(text) {
+                fire(self.symbols[0]);
+            }
+            return;
+        }
         for m in self.automaton.find_overlapping_iter(text) {
             fire(self.symbols[m.pattern().as_usize()]);
         }
