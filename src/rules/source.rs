@@ -98,6 +98,50 @@ impl RuleSource {
 
     /// Parses and validates everything; returns all errors found.
     pub fn load(self) -> Result<RuleSet, RuleErrors> {
+        let (set, errors) = self.load_lenient();
+        if errors.is_empty() {
+            Ok(set)
+        } else {
+            Err(RuleErrors(errors))
+        }
+    }
+
+    /// Like [`load`](Self::load), but also returns the valid part: every rule
+    /// without an error, and the meta rules whose references all survive.
+    /// `rules check` compiles that part too, so one run reports load and
+    /// compile errors together.
+    pub fn load_lenient(self) -> (RuleSet, Vec<RuleError>) {
+        let (mut set, errors) = self.parse_all();
+        let bad: HashSet<(&str, usize)> =
+            errors.iter().map(|e| (e.file.as_str(), e.line)).collect();
+        set.rules
+            .retain(|r| !bad.contains(&(r.origin.file.as_str(), r.origin.line)));
+        set.metas
+            .retain(|m| !bad.contains(&(m.origin.file.as_str(), m.origin.line)));
+        loop {
+            let known: HashSet<&str> = set
+                .rules
+                .iter()
+                .map(|r| r.id.as_str())
+                .chain(set.metas.iter().map(|m| m.id.as_str()))
+                .collect();
+            let resolvable = |m: &super::MetaRule| {
+                m.expr
+                    .leaves()
+                    .iter()
+                    .all(|l| known.contains(l.as_str()) || builtin(l).is_some())
+            };
+            let keep: Vec<bool> = set.metas.iter().map(resolvable).collect();
+            if keep.iter().all(|k| *k) {
+                break;
+            }
+            let mut keep = keep.into_iter();
+            set.metas.retain(|_| keep.next().unwrap_or(false));
+        }
+        (set, errors)
+    }
+
+    fn parse_all(self) -> (RuleSet, Vec<RuleError>) {
         let mut errors = Vec::new();
         let mut set = RuleSet::default();
         for (name, text) in &self.toml_files {
@@ -126,11 +170,7 @@ impl RuleSource {
             }
         }
         check_ids(&set, &mut errors);
-        if errors.is_empty() {
-            Ok(set)
-        } else {
-            Err(RuleErrors(errors))
-        }
+        (set, errors)
     }
 }
 

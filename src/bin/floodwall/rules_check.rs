@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use floodwall::rules::{RuleErrors, RuleSet};
+use floodwall::rules::{RuleErrors, RuleSet, RuleSource};
 use floodwall::stage::signature::{self, PatternProfile, Placement};
 use floodwall::Engine;
 
@@ -13,24 +13,33 @@ use floodwall::Engine;
 const PROFILE_TOP: usize = 40;
 
 pub fn run(dir: Option<&Path>, json: bool) -> ExitCode {
-    let loaded = match dir {
-        Some(dir) => RuleSet::load_dir(dir),
-        None => RuleSet::embedded(),
+    let source = match dir {
+        Some(dir) => RuleSource::dir(dir),
+        None => Ok(RuleSource::embedded()),
     };
-    let engine = loaded.and_then(|set| {
-        let counts = (set.rules.len(), set.metas.len());
-        Engine::builder(set)
-            .cache_dir(signature::default_cache_dir())
-            .build()
-            .map(|engine| (engine, counts))
-    });
+    let (set, mut errors) = match source {
+        Ok(source) => source.load_lenient(),
+        Err(errors) => (RuleSet::default(), errors.0),
+    };
+    // The valid part is compiled even when some rules failed to load, so that
+    // one run reports load and compile errors together.
+    let counts = (set.rules.len(), set.metas.len());
+    let engine = Engine::builder(set)
+        .cache_dir(signature::default_cache_dir())
+        .build();
     match engine {
-        Ok((engine, (rules, metas))) => {
-            report(&engine, rules, metas, json);
+        Ok(engine) if errors.is_empty() => {
+            report(&engine, counts.0, counts.1, json);
             ExitCode::SUCCESS
         }
-        Err(errors) => {
-            report_errors(&errors, json);
+        Ok(_) => {
+            report_errors(&RuleErrors(errors), json);
+            ExitCode::from(1)
+        }
+        Err(compile_errors) => {
+            errors.extend(compile_errors.0);
+            errors.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+            report_errors(&RuleErrors(errors), json);
             ExitCode::from(1)
         }
     }
