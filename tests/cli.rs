@@ -7,7 +7,10 @@ fn floodwall(args: &[&str]) -> Output {
     // The compiled-rules cache goes to a test directory, not the user's.
     Command::new(env!("CARGO_BIN_EXE_floodwall"))
         .args(args)
-        .env("XDG_CACHE_HOME", std::env::temp_dir().join("floodwall-cli-test-cache"))
+        .env(
+            "XDG_CACHE_HOME",
+            std::env::temp_dir().join("floodwall-cli-test-cache"),
+        )
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("the floodwall binary runs")
