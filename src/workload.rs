@@ -6,7 +6,8 @@
 //!   templates with varied amounts, numbers and URLs.
 //! - Email: about 7 KB each (a Received chain, DKIM signature,
 //!   multipart/alternative text and HTML), about 30% spam.
-//! - MMS: a subject and a few hundred characters of text, about 20% spam.
+//! - MMS: m-retrieve-conf PDUs with a subject, about 480 characters of text
+//!   and for half of them an image part, about 20% spam.
 //!
 //! The same seed always gives the same stream, so benchmark runs compare.
 //!

@@ -3,6 +3,8 @@
 //! phishing with shortened or throw-away links).
 
 use super::{sms_payload, Rng, Sample};
+use crate::ingest::mms::encode::{PartSpec, Pdu};
+use crate::ingest::mms::MessageType;
 use crate::ingest::Format;
 
 const HAM: &[&str] = &[
@@ -80,8 +82,9 @@ pub(super) fn sample(rng: &mut Rng) -> Sample {
     }
 }
 
-/// An MMS as a JSON record (`channel: "mms"`) until the MMS decoder lands:
-/// a subject and three texts' worth of body.
+/// An MMS as an OMA MMS m-retrieve-conf PDU (what an MMSC hands to the
+/// filter): a subject, a short SMIL-less text part of about 480 characters,
+/// and for half of them a small image part.
 pub(super) fn mms_sample(rng: &mut Rng) -> Sample {
     let spam = rng.chance(20);
     let (subject, templates, words) = if spam {
@@ -92,16 +95,18 @@ pub(super) fn mms_sample(rng: &mut Rng) -> Sample {
     let template = rng.pick(templates).to_string();
     let base = expand(rng, template);
     let text = fill(rng, base, words, 480);
-    let record = serde_json::json!({
-        "channel": "mms",
-        "from": format!("+4477009{}", rng.digits(5)),
-        "to": format!("+4477009{}", rng.digits(5)),
-        "subject": subject,
-        "text": text,
-    });
+    let mut pdu = Pdu::new(MessageType::RetrieveConf);
+    pdu.from = Some(format!("+4477009{}/TYPE=PLMN", rng.digits(5)));
+    pdu.to = vec![format!("+4477009{}/TYPE=PLMN", rng.digits(5))];
+    pdu.subject = Some(subject.to_string());
+    pdu.parts = vec![PartSpec::text(&text)];
+    if rng.chance(50) {
+        pdu.parts
+            .push(PartSpec::media("image/jpeg", "photo.jpg", vec![0xFF; 64]));
+    }
     Sample {
-        bytes: record.to_string().into_bytes(),
-        format: Format::Jsonl,
+        bytes: pdu.encode(),
+        format: Format::Mms,
         spam,
     }
 }
