@@ -4,20 +4,18 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
 
 use hyperscan::prelude::*;
 
 use super::cache;
 use super::compile::{prepare_literal, EnginePath, PreparedPattern};
 use super::lists::{BlockList, PhraseLists};
+use super::regexes::{RegexRegistry, RegexSlot};
 use super::split::{self, Decision, Gate, Placement};
 use super::word_run::longest_word_run;
 use crate::rules::{Flags, ListMatch, Matcher, RuleError, RuleSet, Target};
 use crate::stage::Evidence;
 use crate::symbols::{SymbolId, SymbolTable};
-
-type Regex = Arc<pcre2::bytes::Regex>;
 
 /// How a group is built: where the cache is, and the sample to profile on
 /// (`None`: no split, every Hyperscan pattern in the shared database).
@@ -30,16 +28,16 @@ pub(super) struct GroupOptions<'a> {
 struct HsEntry {
     /// Every rule with this exact expression and flags (see `SlowPattern`).
     symbols: Vec<SymbolId>,
-    confirm: Option<Regex>,
+    confirm: Option<RegexSlot>,
 }
 
 enum SlowMatcher {
     /// Alone in a database; `confirm` for prefilter patterns.
     Hyperscan {
         db: BlockDatabase,
-        confirm: Option<Regex>,
+        confirm: Option<RegexSlot>,
     },
-    Pcre2(Regex),
+    Pcre2(RegexSlot),
 }
 
 struct SlowPattern {
@@ -67,7 +65,7 @@ pub(super) struct TargetGroup {
     /// ...and the ids after them gate literals, each opening one slow pattern.
     gates: Vec<u32>,
     slow: Vec<SlowPattern>,
-    always: Vec<(SymbolId, Regex)>,
+    always: Vec<(SymbolId, RegexSlot)>,
     phrases: Option<PhraseLists>,
     blocks: Vec<BlockList>,
 }
@@ -80,6 +78,13 @@ pub(super) struct Profiled {
     pub decision: Decision,
 }
 
+/// What building the groups collects across all of them.
+#[derive(Default)]
+pub(super) struct Built {
+    pub profiled: Vec<Profiled>,
+    pub regexes: RegexRegistry,
+}
+
 pub(super) fn build_group(
     rules: &RuleSet,
     table: &SymbolTable,
@@ -87,8 +92,9 @@ pub(super) fn build_group(
     target: Target,
     members: &[usize],
     options: &GroupOptions<'_>,
-    profiled: &mut Vec<Profiled>,
+    built: &mut Built,
 ) -> Result<TargetGroup, RuleError> {
+    let Built { profiled, regexes } = built;
     let symbol = |i: usize| {
         table
             .lookup(&rules.rules[i].id)
@@ -109,7 +115,7 @@ pub(super) fn build_group(
     for &i in members {
         for p in &prepared[i] {
             match (p.path, &p.confirm) {
-                (EnginePath::Pcre2, Some(re)) => group.always.push((symbol(i), re.clone())),
+                (EnginePath::Pcre2, Some(re)) => group.always.push((symbol(i), regexes.add(re))),
                 _ => hs_patterns.push((p, i)),
             }
         }
@@ -165,7 +171,7 @@ pub(super) fn build_group(
                 shared_owner.push(*i);
                 group.entries.push(HsEntry {
                     symbols: vec![symbol(*i)],
-                    confirm: p.confirm.clone(),
+                    confirm: p.confirm.as_ref().map(|re| regexes.add(re)),
                 });
             }
             _ if slow_index.contains_key(&key) => {
@@ -175,12 +181,12 @@ pub(super) fn build_group(
                 let decision = &decisions[k];
                 let matcher = match (&decision.regex, placement) {
                     (Some(re), Placement::GatedPcre2 | Placement::Pcre2) => {
-                        SlowMatcher::Pcre2(re.clone())
+                        SlowMatcher::Pcre2(regexes.add(re))
                     }
                     _ => SlowMatcher::Hyperscan {
                         db: cache::database(options.cache_dir, &[p])
                             .map_err(|(x, m)| hs_error(x, format!("Hyperscan: {m}")))?,
-                        confirm: p.confirm.clone(),
+                        confirm: p.confirm.as_ref().map(|re| regexes.add(re)),
                     },
                 };
                 let slot = group.slow.len() as u32;
@@ -259,6 +265,7 @@ impl TargetGroup {
         hs: Option<&Scratch>,
         hits: &mut Vec<u32>,
         due: &mut Vec<bool>,
+        regexes: &[pcre2::bytes::Regex],
         evidence: &mut Evidence,
     ) {
         due.clear();
@@ -277,7 +284,7 @@ impl TargetGroup {
                         continue;
                     };
                     let pending = entry.symbols.iter().any(|&s| !evidence.has(s));
-                    if pending && confirmed(entry.confirm.as_ref(), text) {
+                    if pending && confirmed(entry.confirm, regexes, text) {
                         entry.symbols.iter().for_each(|&s| evidence.fire(s));
                     }
                 }
@@ -296,10 +303,10 @@ impl TargetGroup {
                 continue;
             }
             let matched = match &slow.matcher {
-                SlowMatcher::Pcre2(re) => re.is_match(text).unwrap_or(false),
+                SlowMatcher::Pcre2(re) => re.is_match(regexes, text),
                 SlowMatcher::Hyperscan { db, confirm } => {
                     hs.is_some_and(|scratch| hyperscan_matches(db, scratch, text))
-                        && confirmed(confirm.as_ref(), text)
+                        && confirmed(*confirm, regexes, text)
                 }
             };
             if matched {
@@ -307,7 +314,7 @@ impl TargetGroup {
             }
         }
         for (symbol, re) in &self.always {
-            if !evidence.has(*symbol) && re.is_match(text).unwrap_or(false) {
+            if !evidence.has(*symbol) && re.is_match(regexes, text) {
                 evidence.fire(*symbol);
             }
         }
@@ -326,8 +333,8 @@ impl TargetGroup {
     }
 }
 
-fn confirmed(confirm: Option<&Regex>, text: &[u8]) -> bool {
-    confirm.is_none_or(|re| re.is_match(text).unwrap_or(false))
+fn confirmed(confirm: Option<RegexSlot>, regexes: &[pcre2::bytes::Regex], text: &[u8]) -> bool {
+    confirm.is_none_or(|re| re.is_match(regexes, text))
 }
 
 /// Whether a one-pattern database matches; stops at the first match.

@@ -16,6 +16,7 @@ mod gate;
 mod group;
 mod lists;
 mod profile;
+mod regexes;
 mod split;
 mod targets;
 mod word_run;
@@ -37,7 +38,8 @@ use crate::message::{Channel, Message};
 use crate::rules::{ListMatch, Matcher, Origin, RuleError, RuleErrors, RuleSet, Target};
 use crate::symbols::SymbolTable;
 use compile::{prepare_literal, prepare_regex, PreparedPattern};
-use group::{build_group, GroupOptions, TargetGroup};
+use group::{build_group, Built, GroupOptions, TargetGroup};
+use regexes::RegexRegistry;
 
 /// How one rule was compiled, for `floodwall rules check`.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -101,6 +103,7 @@ pub struct PatternProfile {
 /// The compiled signature rules.
 pub struct SignatureStage {
     groups: [Vec<TargetGroup>; 3],
+    regexes: RegexRegistry,
     plans: Vec<RulePlan>,
     profiles: Vec<PatternProfile>,
 }
@@ -109,6 +112,8 @@ pub struct SignatureStage {
 /// reused buffers.
 pub struct SignatureScratch {
     hs: Option<Scratch>,
+    /// This thread's clones of the stage's PCRE2 regexes (see `regexes`).
+    regexes: Vec<pcre2::bytes::Regex>,
     buf: Vec<u8>,
     hits: Vec<u32>,
     due: Vec<bool>,
@@ -211,7 +216,7 @@ impl SignatureStage {
             threshold: options.expensive_above_ns,
         };
         let mut groups: [Vec<TargetGroup>; 3] = Default::default();
-        let mut profiled = Vec::new();
+        let mut built = Built::default();
         for ((channel, target), members) in by_group {
             let built = build_group(
                 rules,
@@ -220,13 +225,14 @@ impl SignatureStage {
                 target,
                 &members,
                 &group_options,
-                &mut profiled,
+                &mut built,
             );
             match built {
                 Ok(group) => groups[channel.index()].push(group),
                 Err(err) => errors.push(err),
             }
         }
+        let Built { profiled, regexes } = built;
         let profiles = profiled
             .into_iter()
             .map(|p| {
@@ -254,6 +260,7 @@ impl SignatureStage {
         if errors.is_empty() {
             Ok(SignatureStage {
                 groups,
+                regexes,
                 plans,
                 profiles,
             })
@@ -301,6 +308,7 @@ impl SignatureStage {
         }
         SignatureScratch {
             hs,
+            regexes: self.regexes.clones(),
             buf: Vec::with_capacity(8192),
             hits: Vec::with_capacity(64),
             due: Vec::new(),
@@ -324,10 +332,16 @@ impl Stage for SignatureStage {
         let scratch = scratch
             .downcast_mut::<SignatureScratch>()
             .expect("signature stage runs with its own scratch");
-        let SignatureScratch { hs, buf, hits, due } = scratch;
+        let SignatureScratch {
+            hs,
+            regexes,
+            buf,
+            hits,
+            due,
+        } = scratch;
         for group in &self.groups[msg.channel.index()] {
             targets::for_each_text(msg, &group.target, buf, |text| {
-                group.scan(text, hs.as_ref(), hits, due, evidence)
+                group.scan(text, hs.as_ref(), hits, due, regexes, evidence)
             });
         }
     }
