@@ -72,7 +72,8 @@ pub fn parse<'a>(bytes: &'a [u8], config: &IngestConfig) -> Message<'a> {
             ),
         );
     }
-    msg.body_offset = header_end(data).unwrap_or(0);
+    let body_start = header_end(data);
+    msg.body_offset = body_start.unwrap_or(0);
     let Some(parsed) = MessageParser::new()
         .parse(data)
         .filter(|m| !m.parts.is_empty())
@@ -84,7 +85,7 @@ pub fn parse<'a>(bytes: &'a [u8], config: &IngestConfig) -> Message<'a> {
         );
         return msg;
     };
-    if header_end(data).is_none() {
+    if body_start.is_none() {
         msg.problem(
             ProblemKind::MalformedHeader,
             Some(data.len()),

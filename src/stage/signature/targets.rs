@@ -34,13 +34,15 @@ pub(super) fn for_each_text(
         Target::RawBody => scan(msg.raw_body()),
         Target::Header(name) => {
             buf.clear();
+            let mut found = 0;
             for value in msg.header_values(name) {
-                if !buf.is_empty() {
+                if found > 0 {
                     buf.push(b'\n');
                 }
                 buf.extend_from_slice(value.as_bytes());
+                found += 1;
             }
-            if msg.header_values(name).next().is_some() {
+            if found > 0 {
                 scan(buf);
             }
         }
@@ -135,6 +137,12 @@ mod tests {
         assert_eq!(texts(&msg, &Target::Body), ["one\ntwo\n"]);
         assert_eq!(texts(&msg, &Target::RawBody), ["raw body"]);
         assert_eq!(texts(&msg, &Target::Header("received".into())), ["a\nb"]);
+        msg.headers[1].value.clear();
+        assert_eq!(
+            texts(&msg, &Target::Header("received".into())),
+            ["\nb"],
+            "an empty first value keeps its line"
+        );
         assert_eq!(texts(&msg, &Target::Sender), ["bob@example.com"]);
         assert!(texts(&msg, &Target::Subject).is_empty());
         assert!(texts(&msg, &Target::Header("x-none".into())).is_empty());
