@@ -4,6 +4,8 @@
 //! the engine is built, so that `rules check`, the verdict and an operator's
 //! score overrides all speak of the same names.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use crate::message::ProblemKind;
@@ -24,6 +26,9 @@ pub struct SymbolDef {
 #[derive(Clone, Debug, Default)]
 pub struct SymbolTable {
     defs: Vec<SymbolDef>,
+    /// Name → id: the engine looks up every rule once per channel and target
+    /// at build, so a scan of `defs` would make start-up quadratic.
+    by_name: HashMap<String, SymbolId>,
 }
 
 impl SymbolTable {
@@ -33,15 +38,14 @@ impl SymbolTable {
             self.defs[id.0 as usize] = def;
             return id;
         }
+        let id = SymbolId(self.defs.len() as u32);
+        self.by_name.insert(def.name.clone(), id);
         self.defs.push(def);
-        SymbolId((self.defs.len() - 1) as u32)
+        id
     }
 
     pub fn lookup(&self, name: &str) -> Option<SymbolId> {
-        self.defs
-            .iter()
-            .position(|d| d.name == name)
-            .map(|i| SymbolId(i as u32))
+        self.by_name.get(name).copied()
     }
 
     pub fn get(&self, id: SymbolId) -> &SymbolDef {
