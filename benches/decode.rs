@@ -5,6 +5,8 @@
 use std::hint::black_box;
 use std::path::Path;
 
+mod support;
+
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use floodwall::ingest::{self, mms, sms, Format, IngestConfig};
 
@@ -74,7 +76,7 @@ fn mms_decode(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default().measurement_time(std::time::Duration::from_secs(3)).warm_up_time(std::time::Duration::from_secs(1));
+    config = support::config();
     targets = smpp, tpdu, mms_decode
 }
 criterion_main!(benches);
