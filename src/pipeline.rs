@@ -8,8 +8,10 @@
 //! [`PipelineBuilder::ordered`] asks for it.
 //!
 //! - **Back-pressure**: queues are bounded; [`Submitter::submit`] waits for
-//!   room and [`Submitter::try_submit`] hands the job back when there is none,
-//!   so a burst never grows memory without bound.
+//!   room (until the queue has drained to half, so that a saturated pipeline
+//!   does not wake its producer once per job) and [`Submitter::try_submit`]
+//!   hands the job back when there is none, so a burst never grows memory
+//!   without bound.
 //! - **Routing**: a job with route key 0 goes to a queue every worker takes
 //!   from (the least busy worker gets it). Jobs with the same non-zero key go
 //!   to the same worker, which concatenated SMS need: their reassembly state
@@ -39,6 +41,7 @@
 mod histogram;
 mod job;
 mod reorder;
+mod room;
 mod stats;
 mod submit;
 mod worker;
@@ -56,6 +59,7 @@ pub use submit::{SubmitError, Submitter, TrySubmitError};
 
 use crate::engine::Engine;
 use reorder::Event;
+use room::Room;
 use submit::{Gate, OrderGate};
 use worker::{Sink, Work, Worker, WorkerStats};
 
@@ -154,6 +158,7 @@ impl PipelineBuilder {
         } else {
             (None, None, Sink::Direct(callback))
         };
+        let room = Arc::new(Room::default());
         let mut routed = Vec::with_capacity(self.threads);
         let mut workers = Vec::with_capacity(self.threads);
         for i in 0..self.threads {
@@ -163,6 +168,7 @@ impl PipelineBuilder {
                 engine: Arc::clone(&self.engine),
                 own: own_rx,
                 shared: shared_rx.clone(),
+                room: Arc::clone(&room),
                 sink: sink.clone(),
                 batch: self.batch,
                 timing: self.timing,
@@ -178,6 +184,7 @@ impl PipelineBuilder {
         Pipeline {
             submitter: Submitter {
                 gate: Arc::new(Gate::default()),
+                room,
                 shared: shared_tx,
                 routed: routed.into(),
                 order,

@@ -4,10 +4,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use crossbeam_channel::{Receiver, SendError, Sender, TrySendError};
+use crossbeam_channel::{Receiver, Sender, TrySendError};
 
 use super::job::Job;
 use super::reorder::Event;
+use super::room::Room;
 use super::worker::{Queued, Work};
 
 /// A job the pipeline did not take, handed back to the caller.
@@ -93,6 +94,7 @@ pub(super) struct OrderGate {
 #[derive(Clone)]
 pub struct Submitter {
     pub(super) gate: Arc<Gate>,
+    pub(super) room: Arc<Room>,
     pub(super) shared: Sender<Queued>,
     pub(super) routed: Arc<[Sender<Work>]>,
     pub(super) order: Option<OrderGate>,
@@ -118,10 +120,8 @@ impl Submitter {
         let queued = self.queued(job);
         let seq = queued.seq;
         let sent = match self.route(queued.job.route_key) {
-            None => self.shared.send(queued).map_err(|SendError(q)| q),
-            Some(own) => own
-                .send(Work::Job(queued))
-                .map_err(|SendError(w)| unwrap(w)),
+            None => self.room.send(&self.shared, queued),
+            Some(own) => self.room.send(own, Work::Job(queued)).map_err(unwrap),
         };
         sent.map(|()| seq).map_err(|queued| {
             self.skip(queued.seq);

@@ -9,6 +9,7 @@ use crossbeam_channel::{Receiver, Select, Sender, TryRecvError};
 use super::histogram::LatencyHistogram;
 use super::job::{apply_envelope, Job, Outcome, Scanned};
 use super::reorder::Event;
+use super::room::Room;
 use crate::engine::{Engine, Scratch};
 use crate::ingest::{self, Decoder};
 use crate::message::Message;
@@ -65,6 +66,7 @@ pub(super) struct Worker {
     pub(super) engine: Arc<Engine>,
     pub(super) own: Receiver<Work>,
     pub(super) shared: Receiver<Queued>,
+    pub(super) room: Arc<Room>,
     pub(super) sink: Sink,
     pub(super) batch: usize,
     pub(super) timing: bool,
@@ -130,8 +132,10 @@ impl Worker {
                 Err(_) => break,
             }
         }
-        let room = self.batch.saturating_sub(batch.len());
-        batch.extend(self.shared.try_iter().take(room));
+        let free = self.batch.saturating_sub(batch.len());
+        batch.extend(self.shared.try_iter().take(free));
+        self.room.taken(&self.own);
+        self.room.taken(&self.shared);
         stopping
     }
 
