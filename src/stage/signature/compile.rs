@@ -25,7 +25,9 @@ pub enum EnginePath {
     Prefilter,
     /// PCRE2 alone, on every message of its channels.
     Pcre2,
-    /// A phrase list in the target's Aho-Corasick automaton.
+    /// A phrase list as caseless literals in the target's Hyperscan database.
+    PhraseLiterals,
+    /// A phrase list too large for that, in the target's Aho-Corasick automaton.
     AhoCorasick,
     /// A block list in a hash set.
     HashSet,
@@ -39,6 +41,7 @@ impl EnginePath {
             EnginePath::Hyperscan => "hyperscan",
             EnginePath::Prefilter => "hyperscan-prefilter+pcre2",
             EnginePath::Pcre2 => "pcre2",
+            EnginePath::PhraseLiterals => "hyperscan-literals",
             EnginePath::AhoCorasick => "aho-corasick",
             EnginePath::HashSet => "hash-set",
             EnginePath::Bloom => "bloom+exact",

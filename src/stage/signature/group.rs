@@ -1,6 +1,7 @@
-//! One (channel, target) group: its shared Hyperscan database, the slow
-//! patterns split out of it with their gates, PCRE2-only patterns, phrase
-//! lists and block lists, and how a text is scanned against all of them.
+//! One (channel, target) group: its shared Hyperscan database (rule patterns,
+//! phrase-list literals and gate literals), the slow patterns split out of it
+//! with their gates, PCRE2-only patterns, large phrase lists and block lists,
+//! and how a text is scanned against all of them.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -111,21 +112,30 @@ pub(super) fn build_group(
         blocks: Vec::new(),
     };
     let mut hs_patterns: Vec<(&PreparedPattern, usize)> = Vec::new();
+    // Phrase-list literals: cheap by construction, so never profiled (a
+    // 10,000-phrase list would otherwise compile 10,000 one-pattern databases).
+    let mut phrase_patterns: Vec<(&PreparedPattern, usize)> = Vec::new();
     let mut phrase_lists = Vec::new();
     for &i in members {
+        let list = match &rules.rules[i].matcher {
+            Matcher::List { entries, mode, .. } => Some((entries, *mode)),
+            _ => None,
+        };
         for p in &prepared[i] {
             match (p.path, &p.confirm) {
                 (EnginePath::Pcre2, Some(re)) => group.always.push((symbol(i), regexes.add(re))),
+                _ if list.is_some() => phrase_patterns.push((p, i)),
                 _ => hs_patterns.push((p, i)),
             }
         }
-        if let Matcher::List { entries, mode, .. } = &rules.rules[i].matcher {
-            match mode {
-                ListMatch::Contains => phrase_lists.push((symbol(i), entries.as_slice())),
-                _ => group
-                    .blocks
-                    .push(BlockList::build(symbol(i), *mode, entries)),
+        match list {
+            Some((entries, ListMatch::Contains)) if prepared[i].is_empty() => {
+                phrase_lists.push((symbol(i), entries.as_slice()))
             }
+            Some((_, ListMatch::Contains)) | None => {}
+            Some((entries, mode)) => group
+                .blocks
+                .push(BlockList::build(symbol(i), mode, entries)),
         }
     }
     let fail = |index: Option<usize>, message: String| {
@@ -139,7 +149,7 @@ pub(super) fn build_group(
     };
     group.phrases = PhraseLists::build(&phrase_lists)
         .map_err(|m| fail(None, format!("phrase lists of {}: {m}", group.target)))?;
-    if hs_patterns.is_empty() {
+    if hs_patterns.is_empty() && phrase_patterns.is_empty() {
         return Ok(group);
     }
     let all: Vec<&PreparedPattern> = hs_patterns.iter().map(|(p, _)| *p).collect();
@@ -209,6 +219,20 @@ pub(super) fn build_group(
                 });
             }
         }
+    }
+    for (p, i) in &phrase_patterns {
+        let key = (p.expression.as_str(), p.flags.bits());
+        if let Some(&entry) = shared_index.get(&key) {
+            group.entries[entry].symbols.push(symbol(*i));
+            continue;
+        }
+        shared_index.insert(key, group.entries.len());
+        shared.push(*p);
+        shared_owner.push(*i);
+        group.entries.push(HsEntry {
+            symbols: vec![symbol(*i)],
+            confirm: None,
+        });
     }
     shared.extend(gate_patterns.iter());
     if !shared.is_empty() {

@@ -1,6 +1,13 @@
-//! List rules: phrase lists through one Aho-Corasick automaton per target,
-//! and block lists (numbers, domains, URLs) as hash sets fronted by a Bloom
-//! filter once they are large.
+//! List rules: phrase lists, and block lists (numbers, domains, URLs) as
+//! hash sets fronted by a Bloom filter once they are large.
+//!
+//! A phrase list of up to [`PHRASES_IN_HYPERSCAN_MAX`] entries becomes
+//! caseless literals in its target's Hyperscan database, which scans the
+//! text anyway: measured on SMS texts, 1,000 to 50,000 phrases cost Hyperscan
+//! about 0.1 µs a text, where an Aho-Corasick DFA took 1 to 7 µs and 6 to
+//! 175 MB. Larger lists (an operator's phrase feed) go to one Aho-Corasick
+//! automaton per target instead, which builds in a fraction of the seconds
+//! Hyperscan takes to compile them, so a feed update is not held up.
 //!
 //! The Bloom filter earns its place only when the exact set no longer fits
 //! in cache: a miss (the common case, most senders are not blocked) is then
@@ -8,7 +15,7 @@
 
 use std::collections::HashSet;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use fastbloom::BloomFilter;
 
 use crate::ingest::urls;
@@ -17,6 +24,10 @@ use crate::symbols::SymbolId;
 
 /// Lists at or above this size get a Bloom filter in front of the exact set.
 pub const BLOOM_MIN_ENTRIES: usize = 1024;
+
+/// Phrase lists up to this size are matched by Hyperscan, larger ones by
+/// Aho-Corasick (50,000 literals take Hyperscan about 2.5 s to compile).
+pub const PHRASES_IN_HYPERSCAN_MAX: usize = 10_000;
 
 /// The phrase lists of one target, merged into one automaton.
 pub(super) struct PhraseLists {
@@ -38,13 +49,11 @@ impl PhraseLists {
         if phrases.is_empty() {
             return Ok(None);
         }
-        // A DFA: phrase lists are small (hundreds of entries), and the DFA
-        // scans several times faster than the NFA that overlapping search
-        // would otherwise use.
+        // The crate's own choice of automaton: lists here are large, and a
+        // DFA of 50,000 phrases takes 175 MB.
         let automaton = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
             .build(&phrases)
             .map_err(|e| e.to_string())?;
         Ok(Some(PhraseLists { automaton, symbols }))

@@ -3,8 +3,8 @@
 //!
 //! Per (channel, target) there is one Hyperscan database holding all regex
 //! and literal rules (including the prefilter forms of rules Hyperscan cannot
-//! run exactly), one Aho-Corasick automaton for phrase lists, and the block
-//! lists. See [`compile`] for how each pattern's engine is chosen.
+//! run exactly) and the phrase lists, an Aho-Corasick automaton for phrase
+//! lists too large to compile into it, and the block lists. See [`compile`] for how each pattern's engine is chosen.
 //!
 //! A few expensive patterns can dominate a shared database; [`split`] moves
 //! them out (measured by [`profile`], gated by [`gate`]) without changing any
@@ -29,13 +29,13 @@ use hyperscan::prelude::*;
 
 pub use cache::default_cache_dir;
 pub use compile::EnginePath;
-pub use lists::BLOOM_MIN_ENTRIES;
+pub use lists::{BLOOM_MIN_ENTRIES, PHRASES_IN_HYPERSCAN_MAX};
 pub use profile::{builtin_sample, EXPENSIVE_FACTOR, EXPENSIVE_FLOOR_NS};
 pub use split::{Placement, PCRE2_MARGIN};
 
 use super::{Evidence, Stage, StageScratch};
 use crate::message::{Channel, Message};
-use crate::rules::{ListMatch, Matcher, Origin, RuleError, RuleErrors, RuleSet, Target};
+use crate::rules::{Flags, ListMatch, Matcher, Origin, RuleError, RuleErrors, RuleSet, Target};
 use crate::symbols::SymbolTable;
 use compile::{prepare_literal, prepare_regex, PreparedPattern};
 use group::{build_group, Built, GroupOptions, TargetGroup};
@@ -169,9 +169,27 @@ impl SignatureStage {
                     })
                     .collect(),
                 Matcher::Literal(ls) => ls.iter().map(|l| prepare_literal(l, rule.flags)).collect(),
+                Matcher::List {
+                    entries,
+                    mode: ListMatch::Contains,
+                    ..
+                } if entries.len() <= PHRASES_IN_HYPERSCAN_MAX => {
+                    let caseless = Flags {
+                        caseless: true,
+                        ..Flags::default()
+                    };
+                    entries
+                        .iter()
+                        .map(|e| prepare_literal(e, caseless))
+                        .collect()
+                }
                 Matcher::List { .. } => Vec::new(),
             };
             let paths = match &rule.matcher {
+                Matcher::List {
+                    mode: ListMatch::Contains,
+                    ..
+                } if !patterns.is_empty() => vec![EnginePath::PhraseLiterals],
                 Matcher::List {
                     mode: ListMatch::Contains,
                     ..
@@ -457,6 +475,47 @@ pattern = 'cash'
             fired(&e, &sms("abbbc", "x")).is_empty(),
             "literal metacharacters are literal"
         );
+    }
+
+    #[test]
+    fn phrase_lists_fire_through_hyperscan_or_aho_corasick_by_size() {
+        let dir = std::env::temp_dir().join(format!("floodwall-phrases-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let toml = |id: &str| {
+            format!("[[rule]]\nid = \"{id}\"\ndescription = \"x\"\nscore = 1.0\ntarget = \"body\"\nkind = \"list\"\nlist = \"{id}.txt\"\n")
+        };
+        let large: String = (0..=PHRASES_IN_HYPERSCAN_MAX)
+            .map(|n| format!("code {n:05}\n"))
+            .collect();
+        std::fs::write(dir.join("l.toml"), toml("SMALL") + &toml("LARGE") + RULES).unwrap();
+        std::fs::write(dir.join("SMALL.txt"), "free gift\nwin cash\n").unwrap();
+        std::fs::write(dir.join("LARGE.txt"), large).unwrap();
+        let rules = crate::rules::RuleSource::dir(&dir).and_then(|s| s.load());
+        let _ = std::fs::remove_dir_all(&dir);
+        let rules = rules.unwrap();
+        let e = Engine::builder(rules).build().unwrap();
+        let path = |id: &str| {
+            e.rule_plans()
+                .iter()
+                .find(|p| p.id == id)
+                .unwrap()
+                .paths
+                .clone()
+        };
+        assert_eq!(path("SMALL"), [EnginePath::PhraseLiterals]);
+        assert_eq!(path("LARGE"), [EnginePath::AhoCorasick]);
+        assert_eq!(
+            fired(&e, &sms("a FREE Gift awaits", "x")),
+            ["SMALL"],
+            "caseless"
+        );
+        assert_eq!(
+            fired(&e, &sms("WIN cash, code 10000", "x")),
+            ["HS_RULE", "LARGE", "SMALL"],
+            "each list and the regex fire on their own"
+        );
+        assert!(fired(&e, &sms("free gifts? no: free  gift", "x")).contains(&"SMALL".into()));
+        assert!(fired(&e, &sms("freegift code 1000", "x")).is_empty());
     }
 
     #[test]
