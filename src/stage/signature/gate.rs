@@ -29,6 +29,8 @@ pub(super) const MIN_GATE_LEN: usize = 3;
 const MAX_SET: usize = 32;
 /// Classes up to this size count as a choice of literals.
 const MAX_CLASS: usize = 4;
+/// A repetition's minimum count up to this makes its repeated form required.
+const MAX_REPEAT_IN_GATE: u32 = 8;
 
 /// What a sub-expression guarantees about its matches.
 struct Facts {
@@ -162,16 +164,21 @@ fn facts(hir: &Hir) -> Facts {
         },
         HirKind::Repetition(rep) => {
             let sub = facts(&rep.sub);
-            let exact = match (&sub.exact, rep.max) {
-                (Some(one), Some(max)) if max == rep.min && max <= 4 => {
-                    (1..max).try_fold(one.clone(), |acc, _| product(&acc, one))
-                }
+            let repeated = |times: u32| {
+                let one = sub.exact.as_ref()?;
+                (1..times).try_fold(one.clone(), |acc, _| product(&acc, one))
+            };
+            let exact = match rep.max {
+                Some(max) if max == rep.min && max <= 4 => repeated(max),
                 _ => None,
             };
-            Facts {
-                exact,
-                required: sub.required,
-            }
+            // `x{4,}` starts with `xxxx`, so every match contains it: the
+            // gate of stretched words (`f{4,}r+e+`) that no single letter is.
+            let required = match rep.min {
+                2..=MAX_REPEAT_IN_GATE => better(sub.required, repeated(rep.min)),
+                _ => sub.required,
+            };
+            Facts { exact, required }
         }
         HirKind::Concat(parts) => concat(parts),
         HirKind::Alternation(branches) => {
@@ -181,6 +188,9 @@ fn facts(hir: &Hir) -> Facts {
                 for f in &all {
                     out.extend(pick(f)?.iter().cloned());
                 }
+                // Branches often share what they require (`f{4,}r+|f{4,}e+`).
+                out.sort();
+                out.dedup();
                 (out.len() <= MAX_SET).then_some(out)
             };
             Facts {
@@ -244,6 +254,12 @@ mod tests {
         assert_eq!(gate(r"\b(?:cash|loan)\s+now").unwrap(), ["cash", "loan"]);
         assert_eq!(gate(r"pa[yi]pal").unwrap(), ["paipal", "paypal"]);
         assert_eq!(gate(r"(?i)WIN\d+").unwrap(), ["win"]);
+        assert_eq!(
+            gate(r"\bf{4,}r+e+\b|\bf+r{4,}e+").unwrap(),
+            ["ffff", "rrrr"]
+        );
+        assert_eq!(gate(r"(?:ab){2,}").unwrap(), ["abab"]);
+        assert_eq!(gate(r"x{2,}"), None, "xx is too short to filter");
     }
 
     #[test]
