@@ -13,6 +13,7 @@
 //! in cache: a miss (the common case, most senders are not blocked) is then
 //! answered from a few cache lines of bits instead of a hash-table probe.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -91,7 +92,7 @@ impl BlockList {
     pub fn build(symbol: SymbolId, mode: ListMatch, entries: &[String]) -> BlockList {
         let exact: HashSet<Box<str>> = entries
             .iter()
-            .map(|e| normalize(e, mode).into_boxed_str())
+            .map(|e| normalize(e, mode).into_owned().into_boxed_str())
             .collect();
         let bloom = (exact.len() >= BLOOM_MIN_ENTRIES).then(|| {
             let mut bloom = BloomFilter::with_false_pos(0.001).expected_items(exact.len());
@@ -117,8 +118,8 @@ impl BlockList {
     pub fn contains(&self, value: &str) -> bool {
         match self.mode {
             ListMatch::Domain => {
-                let host = urls::host(value).trim_end_matches('.').to_ascii_lowercase();
-                let mut candidate = host.as_str();
+                let host = lowercase(urls::host(value).trim_end_matches('.'));
+                let mut candidate: &str = &host;
                 loop {
                     if self.probe(candidate) {
                         return true;
@@ -145,22 +146,36 @@ impl BlockList {
 
 /// Canonical form for comparison: lower case; phone numbers as digits only
 /// with the international prefix (`+` or `00`) dropped, so `+44 7700 900123`,
-/// `0044 7700900123` and `447700900123` are one entry.
-fn normalize(value: &str, mode: ListMatch) -> String {
+/// `0044 7700900123` and `447700900123` are one entry. Borrowed when the
+/// value is canonical already (most senders and hosts are), since every
+/// message's sender and every URL comes through here.
+fn normalize(value: &str, mode: ListMatch) -> Cow<'_, str> {
     let value = value.trim();
     if mode == ListMatch::Exact && is_phone_number(value) {
-        let digits: String = value.chars().filter(char::is_ascii_digit).collect();
-        return digits
-            .strip_prefix("00")
-            .map(str::to_string)
-            .unwrap_or(digits);
+        let digits = if value.bytes().all(|b| b.is_ascii_digit()) {
+            Cow::Borrowed(value)
+        } else {
+            Cow::Owned(value.chars().filter(char::is_ascii_digit).collect())
+        };
+        return match digits {
+            Cow::Borrowed(d) => Cow::Borrowed(d.strip_prefix("00").unwrap_or(d)),
+            Cow::Owned(d) => Cow::Owned(d.strip_prefix("00").map(str::to_string).unwrap_or(d)),
+        };
     }
     let value = if mode == ListMatch::Domain {
         urls::host(value).trim_end_matches('.')
     } else {
         value
     };
-    value.to_lowercase()
+    lowercase(value)
+}
+
+fn lowercase(value: &str) -> Cow<'_, str> {
+    if value.chars().any(char::is_uppercase) {
+        Cow::Owned(value.to_lowercase())
+    } else {
+        Cow::Borrowed(value)
+    }
 }
 
 fn is_phone_number(value: &str) -> bool {
