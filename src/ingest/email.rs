@@ -6,10 +6,11 @@
 //! The envelope (RFC 5321 MAIL FROM, RCPT TO, client, HELO) is not in the
 //! bytes: the caller sets `Message::envelope` after parsing.
 
+mod html;
+
 use std::borrow::Cow;
 
 use mail_parser::decoders::charsets::map::charset_decoder;
-use mail_parser::decoders::html::html_to_text;
 use mail_parser::{HeaderValue, MessageParser, MessagePart, MimeHeaders, PartType};
 use serde::Serialize;
 
@@ -194,7 +195,7 @@ impl PartWalker<'_, '_, '_> {
                 urls::extract(html, &mut self.msg.urls);
                 self.msg.text_parts.push(TextPart {
                     content_type,
-                    text: html_to_text(html),
+                    text: html::html_to_text(html),
                 });
             }
             PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {
