@@ -178,8 +178,8 @@ impl Decoder {
                 }
                 out.push(msg);
             }
-            Payload::Smpp(pdu) => self.sms.push_smpp(&pdu, now_ms, out),
-            Payload::Tpdu(tpdu) => self.sms.push_tpdu(&tpdu, now_ms, out),
+            Payload::Smpp(pdu) => self.sms.push_smpp_payload(pdu, now_ms, out),
+            Payload::Tpdu(tpdu) => self.sms.push_tpdu_payload(tpdu, now_ms, out),
             Payload::Record(record) => out.push(record.into_message()),
         }
     }

@@ -71,8 +71,8 @@ impl Fragment {
         self.raw.len() + self.units.len() + std::mem::size_of::<Fragment>()
     }
 
-    pub fn with_raw(mut self, raw: &[u8]) -> Fragment {
-        self.raw = raw.to_vec();
+    pub fn with_raw(mut self, raw: Vec<u8>) -> Fragment {
+        self.raw = raw;
         self
     }
 
@@ -163,7 +163,7 @@ fn smpp_problem_kind(e: &SmppError) -> ProblemKind {
 pub fn from_smpp(pdu: &[u8], config: &SmsConfig) -> Option<Fragment> {
     let mut f = Fragment::default();
     f.details.protocol = "smpp";
-    let pdu = match smpp::decode_salvage(pdu) {
+    let mut pdu = match smpp::decode_salvage(pdu) {
         Ok((p, None)) => p,
         Ok((p, Some(e))) => {
             f.problem(
@@ -188,7 +188,11 @@ pub fn from_smpp(pdu: &[u8], config: &SmsConfig) -> Option<Fragment> {
             return Some(f);
         }
     };
-    let m = pdu.message()?;
+    // Taken out of the PDU so that its addresses move into the message
+    // rather than being copied.
+    let smpp::Body::Message(mut m) = std::mem::replace(&mut pdu.body, smpp::Body::Empty) else {
+        return None;
+    };
     let esm = EsmClass::new(m.esm_class);
     let data_sm = pdu.command_id == smpp::DATA_SM;
     // replace_sm has no data_coding: the original's is unknown here, so the
@@ -217,15 +221,11 @@ pub fn from_smpp(pdu: &[u8], config: &SmsConfig) -> Option<Fragment> {
     f.alphabet = dcs.alphabet;
     f.compressed = dcs.compressed;
     f.is_notification = esm.is_notification();
-    f.sender = Some(Address::with_type(
-        &m.source.addr,
-        m.source.ton,
-        m.source.npi,
-    ));
-    f.recipients = m
-        .destinations
-        .iter()
-        .map(|a| Address::with_type(&a.addr, a.ton, a.npi))
+    let source = std::mem::take(&mut m.source);
+    f.sender = Some(Address::with_type(source.addr, source.ton, source.npi));
+    f.recipients = std::mem::take(&mut m.destinations)
+        .into_iter()
+        .map(|a| Address::with_type(a.addr, a.ton, a.npi))
         .collect();
     if dcs.reserved {
         f.reserved_coding("data_coding", dcs);
@@ -339,13 +339,15 @@ pub fn from_tpdu(bytes: &[u8]) -> Option<Fragment> {
     Some(f)
 }
 
-/// A message from one fragment that is not part of a concatenation.
-pub fn single(f: Fragment, raw: &[u8]) -> Message<'static> {
-    finish(vec![f], Cow::Owned(raw.to_vec()), None)
+/// A message from one fragment that is not part of a concatenation, over
+/// the PDU bytes it came from.
+pub fn single(f: Fragment, raw: Cow<'_, [u8]>) -> Message<'_> {
+    finish(vec![f], raw, None)
 }
 
-/// A fragment whose concatenation numbers cannot be used.
-pub fn unusable_segment(mut f: Fragment, raw: &[u8]) -> Message<'static> {
+/// A fragment whose concatenation numbers cannot be used; its PDU bytes
+/// (see [`Fragment::with_raw`]) become the message's.
+pub fn unusable_segment(mut f: Fragment) -> Message<'static> {
     if let Some(s) = f.details.segment {
         if s.total > 1 && s.seq >= 1 && s.seq <= s.total {
             f.problem(
@@ -367,8 +369,8 @@ pub fn unusable_segment(mut f: Fragment, raw: &[u8]) -> Message<'static> {
             );
         }
     }
-    f.raw = Vec::new();
-    finish(vec![f], Cow::Owned(raw.to_vec()), None)
+    let raw = std::mem::take(&mut f.raw);
+    finish(vec![f], Cow::Owned(raw), None)
 }
 
 /// A reassembled message.
@@ -393,9 +395,9 @@ pub fn incomplete(inc: Incomplete<Fragment>) -> Message<'static> {
 
 fn finish(
     mut parts: Vec<Fragment>,
-    raw: Cow<'static, [u8]>,
+    raw: Cow<'_, [u8]>,
     incomplete: Option<String>,
-) -> Message<'static> {
+) -> Message<'_> {
     let joined = parts.len() > 1 || incomplete.is_some();
     let mut first = if parts.is_empty() {
         Fragment::default()
