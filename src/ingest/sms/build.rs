@@ -342,7 +342,7 @@ pub fn from_tpdu(bytes: &[u8]) -> Option<Fragment> {
 /// A message from one fragment that is not part of a concatenation, over
 /// the PDU bytes it came from.
 pub fn single(f: Fragment, raw: Cow<'_, [u8]>) -> Message<'_> {
-    finish(vec![f], raw, None)
+    finish(f, Vec::new(), raw, None)
 }
 
 /// A fragment whose concatenation numbers cannot be used; its PDU bytes
@@ -370,13 +370,14 @@ pub fn unusable_segment(mut f: Fragment) -> Message<'static> {
         }
     }
     let raw = std::mem::take(&mut f.raw);
-    finish(vec![f], Cow::Owned(raw), None)
+    finish(f, Vec::new(), Cow::Owned(raw), None)
 }
 
 /// A reassembled message.
 pub fn joined(parts: Vec<Fragment>) -> Message<'static> {
     let raw: Vec<u8> = parts.iter().flat_map(|f| f.raw.iter().copied()).collect();
-    finish(parts, Cow::Owned(raw), None)
+    let (first, rest) = first_and_rest(parts);
+    finish(first, rest, Cow::Owned(raw), None)
 }
 
 /// A partial message given up by the reassembler.
@@ -390,24 +391,35 @@ pub fn incomplete(inc: Incomplete<Fragment>) -> Message<'static> {
         inc.total,
         inc.reason.as_str()
     );
-    finish(parts, Cow::Owned(raw), Some(detail))
+    let (first, rest) = first_and_rest(parts);
+    finish(first, rest, Cow::Owned(raw), Some(detail))
 }
 
-fn finish(
-    mut parts: Vec<Fragment>,
-    raw: Cow<'_, [u8]>,
-    incomplete: Option<String>,
-) -> Message<'_> {
-    let joined = parts.len() > 1 || incomplete.is_some();
-    let mut first = if parts.is_empty() {
+/// The first segment of a set and the others, in order (a set given up on
+/// may be empty: its message then has no content).
+fn first_and_rest(mut parts: Vec<Fragment>) -> (Fragment, Vec<Fragment>) {
+    let first = if parts.is_empty() {
         Fragment::default()
     } else {
         parts.remove(0)
     };
+    (first, parts)
+}
+
+/// The message of `first` (envelope, details, alphabet) with the units and
+/// problems of `rest` after its own. A single PDU passes no `rest`, which
+/// spares the per-message `Vec` a set of one would be.
+fn finish(
+    mut first: Fragment,
+    rest: Vec<Fragment>,
+    raw: Cow<'_, [u8]>,
+    incomplete: Option<String>,
+) -> Message<'_> {
+    let joined = !rest.is_empty() || incomplete.is_some();
     let mut units = std::mem::take(&mut first.units);
     let mut problems = std::mem::take(&mut first.problems);
     let mut segments: Vec<SegmentInfo> = first.details.segment.into_iter().collect();
-    for p in parts {
+    for p in rest {
         units.extend_from_slice(&p.units);
         problems.extend(p.problems);
         segments.extend(p.details.segment);
