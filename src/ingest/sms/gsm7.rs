@@ -167,22 +167,21 @@ const fn table(s: &str) -> [char; 128] {
     out
 }
 
-const DEFAULT_SAME_AS_ASCII: u128 = same_as_ascii(&DEFAULT_BASIC);
-const TURKISH_SAME_AS_ASCII: u128 = same_as_ascii(&TURKISH_BASIC);
-const PORTUGUESE_SAME_AS_ASCII: u128 = same_as_ascii(&PORTUGUESE_BASIC);
+static DEFAULT_SAME_AS_ASCII: [bool; 256] = same_as_ascii(&DEFAULT_BASIC);
+static TURKISH_SAME_AS_ASCII: [bool; 256] = same_as_ascii(&TURKISH_BASIC);
+static PORTUGUESE_SAME_AS_ASCII: [bool; 256] = same_as_ascii(&PORTUGUESE_BASIC);
 
-/// Bit `s` is set where `table[s]` is the ASCII character `s`. The escape
-/// never is (its entry is a no-break space).
-const fn same_as_ascii(table: &[char; 128]) -> u128 {
-    let mut mask = 0u128;
+/// Entry `s` is true where `table[s]` is the ASCII character `s`; indexed
+/// by the octet, so octets above 0x7F (invalid septets) are false. The
+/// escape never is (its entry is a no-break space).
+const fn same_as_ascii(table: &[char; 128]) -> [bool; 256] {
+    let mut same = [false; 256];
     let mut s = 0;
     while s < 128 {
-        if table[s] as u32 == s as u32 {
-            mask |= 1 << s;
-        }
+        same[s] = table[s] as u32 == s as u32;
         s += 1;
     }
-    mask
+    same
 }
 
 /// A national language identifier as carried in UDH IEs 0x24/0x25
@@ -230,12 +229,12 @@ impl Language {
 
     /// The septets that this basic table maps to the ASCII character of the
     /// same code (letters, digits, most punctuation: most of a typical
-    /// text), as a bit set: a run of them decodes by copying the bytes.
-    fn same_as_ascii(self) -> u128 {
+    /// text): a run of them decodes by copying the bytes.
+    fn same_as_ascii(self) -> &'static [bool; 256] {
         match self {
-            Language::Default | Language::Spanish => DEFAULT_SAME_AS_ASCII,
-            Language::Turkish => TURKISH_SAME_AS_ASCII,
-            Language::Portuguese => PORTUGUESE_SAME_AS_ASCII,
+            Language::Default | Language::Spanish => &DEFAULT_SAME_AS_ASCII,
+            Language::Turkish => &TURKISH_SAME_AS_ASCII,
+            Language::Portuguese => &PORTUGUESE_SAME_AS_ASCII,
         }
     }
 
@@ -331,7 +330,7 @@ pub fn decode(septets: &[u8], tables: Tables, errors: &mut Vec<Gsm7Error>) -> St
         // time rather than looked up and pushed one by one.
         let run = septets[i..]
             .iter()
-            .position(|&s| s > 0x7F || same & (1 << s) == 0)
+            .position(|&s| !same[usize::from(s)])
             .unwrap_or(septets.len() - i);
         if run > 0 {
             let ascii = std::str::from_utf8(&septets[i..i + run])
@@ -504,13 +503,14 @@ mod tests {
 
     #[test]
     fn same_as_ascii_marks_letters_not_the_gsm_specific_codes() {
-        let mask = Language::Default.same_as_ascii();
+        let same = Language::Default.same_as_ascii();
         for s in [b'A', b'z', b'0', b' ', b'?', b'\n', b'\r'] {
-            assert_ne!(mask & (1 << s), 0, "{}", s as char);
+            assert!(same[usize::from(s)], "{}", s as char);
         }
-        // '@' is 0x00 in GSM; 0x40 is '¡', 0x24 '¤', 0x11 '_', 0x1B the escape.
-        for s in [0x40u8, 0x24, 0x1B, 0x00, 0x11] {
-            assert_eq!(mask & (1 << s), 0, "0x{s:02X}");
+        // '@' is 0x00 in GSM; 0x40 is '¡', 0x24 '¤', 0x11 '_', 0x1B the escape;
+        // 0xC1 is no septet at all.
+        for s in [0x40u8, 0x24, 0x1B, 0x00, 0x11, 0xC1] {
+            assert!(!same[usize::from(s)], "0x{s:02X}");
         }
     }
 
