@@ -55,18 +55,21 @@ fn looks_like_smpp(bytes: &[u8]) -> bool {
 }
 
 /// Splits SMPP input: hex lines, or binary PDUs back to back framed by their
-/// `command_length`. A PDU whose length field lies is passed on whole to the
-/// decoder, which reports it: nothing is dropped here.
-pub fn split_smpp(bytes: &[u8]) -> Result<Vec<Payload<'_>>, IngestError> {
+/// `command_length`, handing each PDU to `each`. A PDU whose length field
+/// lies is passed on whole to the decoder, which reports it: nothing is
+/// dropped here.
+pub fn split_smpp<'a>(
+    bytes: &'a [u8],
+    mut each: impl FnMut(Payload<'a>),
+) -> Result<(), IngestError> {
     if !looks_like_smpp(bytes) {
         if let Ok(lines) = hex_lines(bytes) {
-            return Ok(lines
-                .into_iter()
-                .map(|pdu| Payload::Smpp(Cow::Owned(pdu)))
-                .collect());
+            for pdu in lines {
+                each(Payload::Smpp(Cow::Owned(pdu)));
+            }
+            return Ok(());
         }
     }
-    let mut payloads = Vec::new();
     let mut rest = bytes;
     while !rest.is_empty() {
         let length = if rest.len() >= 4 {
@@ -79,10 +82,10 @@ pub fn split_smpp(bytes: &[u8]) -> Result<Vec<Payload<'_>>, IngestError> {
         } else {
             rest.len()
         };
-        payloads.push(Payload::Smpp(Cow::Borrowed(&rest[..take])));
+        each(Payload::Smpp(Cow::Borrowed(&rest[..take])));
         rest = &rest[take..];
     }
-    Ok(payloads)
+    Ok(())
 }
 
 /// Decodes hex, one item per line. Blank lines and `#` comments are skipped;
@@ -159,7 +162,8 @@ mod tests {
         let mut two = ENQUIRE_LINK.to_vec();
         two.extend_from_slice(ENQUIRE_LINK);
         two.extend_from_slice(&[0, 0, 0, 99, 1]);
-        let payloads = split_smpp(&two).unwrap();
+        let mut payloads = Vec::new();
+        split_smpp(&two, |p| payloads.push(p)).unwrap();
         assert_eq!(
             payloads.len(),
             3,

@@ -29,20 +29,10 @@ pub fn split(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
 }
 
 /// Offset just after the newline that precedes the next `From ` line.
+/// One `memmem` search: the byte-at-a-time scan for newlines it replaces
+/// read every byte of every message a second time.
 fn find_separator(body: &[u8]) -> Option<usize> {
-    let mut from = 0;
-    while let Some(i) = memchr_newline(&body[from..]) {
-        let line_start = from + i + 1;
-        if body[line_start..].starts_with(b"From ") {
-            return Some(line_start);
-        }
-        from = line_start;
-    }
-    None
-}
-
-fn memchr_newline(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == b'\n')
+    memchr::memmem::find(body, b"\nFrom ").map(|i| i + 1)
 }
 
 #[cfg(test)]
@@ -56,6 +46,14 @@ mod tests {
         assert_eq!(messages.len(), 2);
         assert!(messages[0].starts_with(b"Subject: one"));
         assert!(messages[1].starts_with(b"Subject: two"));
+    }
+
+    #[test]
+    fn separator_is_the_first_from_line_after_a_newline() {
+        assert_eq!(find_separator(b"a\nFrom x\nFrom y"), Some(2));
+        assert_eq!(find_separator(b"a From x\n>From y\nFrom"), None);
+        assert_eq!(find_separator(b"\nFrom "), Some(1));
+        assert_eq!(find_separator(b""), None);
     }
 
     #[test]

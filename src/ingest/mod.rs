@@ -98,26 +98,42 @@ impl Default for IngestConfig {
 
 /// Splits an input file into payloads. `Format::Auto` detects first.
 pub fn split(format: Format, bytes: &[u8]) -> Result<Vec<Payload<'_>>, IngestError> {
+    let mut payloads = Vec::new();
+    split_each(format, bytes, |payload| payloads.push(payload))?;
+    Ok(payloads)
+}
+
+/// Like [`split`], handing each payload to `each` instead of collecting
+/// them: a pipeline worker splits every job, and most jobs are one payload,
+/// so the `Vec` would be an allocation per message for nothing. `each` is
+/// called only once the whole input has split: an error means no payload
+/// was handed over.
+pub fn split_each<'a>(
+    format: Format,
+    bytes: &'a [u8],
+    mut each: impl FnMut(Payload<'a>),
+) -> Result<(), IngestError> {
     let format = if format == Format::Auto {
         detect(bytes).ok_or(IngestError::UnknownFormat)?
     } else {
         format
     };
     match format {
-        Format::Auto => Err(IngestError::UnknownFormat),
-        Format::Eml => Ok(vec![Payload::Email(bytes)]),
-        Format::Mbox => Ok(mbox::split(bytes).map(Payload::Email).collect()),
-        Format::Mms => Ok(vec![Payload::Mms(bytes)]),
-        Format::Smpp => detect::split_smpp(bytes),
-        Format::Tpdu => Ok(detect::hex_lines(bytes)?
+        Format::Auto => return Err(IngestError::UnknownFormat),
+        Format::Eml => each(Payload::Email(bytes)),
+        Format::Mbox => mbox::split(bytes).map(Payload::Email).for_each(each),
+        Format::Mms => each(Payload::Mms(bytes)),
+        Format::Smpp => detect::split_smpp(bytes, each)?,
+        Format::Tpdu => detect::hex_lines(bytes)?
             .into_iter()
             .map(|b| Payload::Tpdu(Cow::Owned(b)))
-            .collect()),
-        Format::Jsonl => Ok(record::parse_lines(bytes)?
+            .for_each(each),
+        Format::Jsonl => record::parse_lines(bytes)?
             .into_iter()
             .map(Payload::Record)
-            .collect()),
+            .for_each(each),
     }
+    Ok(())
 }
 
 /// Turns payloads into messages. Holds the concatenated-SMS reassembly state,
@@ -162,8 +178,8 @@ impl Decoder {
                 }
                 out.push(msg);
             }
-            Payload::Smpp(pdu) => self.sms.push_smpp(&pdu, now_ms, out),
-            Payload::Tpdu(tpdu) => self.sms.push_tpdu(&tpdu, now_ms, out),
+            Payload::Smpp(pdu) => self.sms.push_smpp_payload(pdu, now_ms, out),
+            Payload::Tpdu(tpdu) => self.sms.push_tpdu_payload(tpdu, now_ms, out),
             Payload::Record(record) => out.push(record.into_message()),
         }
     }

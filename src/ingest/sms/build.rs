@@ -71,8 +71,8 @@ impl Fragment {
         self.raw.len() + self.units.len() + std::mem::size_of::<Fragment>()
     }
 
-    pub fn with_raw(mut self, raw: &[u8]) -> Fragment {
-        self.raw = raw.to_vec();
+    pub fn with_raw(mut self, raw: Vec<u8>) -> Fragment {
+        self.raw = raw;
         self
     }
 
@@ -163,7 +163,7 @@ fn smpp_problem_kind(e: &SmppError) -> ProblemKind {
 pub fn from_smpp(pdu: &[u8], config: &SmsConfig) -> Option<Fragment> {
     let mut f = Fragment::default();
     f.details.protocol = "smpp";
-    let pdu = match smpp::decode_salvage(pdu) {
+    let mut pdu = match smpp::decode_salvage(pdu) {
         Ok((p, None)) => p,
         Ok((p, Some(e))) => {
             f.problem(
@@ -188,7 +188,11 @@ pub fn from_smpp(pdu: &[u8], config: &SmsConfig) -> Option<Fragment> {
             return Some(f);
         }
     };
-    let m = pdu.message()?;
+    // Taken out of the PDU so that its addresses move into the message
+    // rather than being copied.
+    let smpp::Body::Message(mut m) = std::mem::replace(&mut pdu.body, smpp::Body::Empty) else {
+        return None;
+    };
     let esm = EsmClass::new(m.esm_class);
     let data_sm = pdu.command_id == smpp::DATA_SM;
     // replace_sm has no data_coding: the original's is unknown here, so the
@@ -217,15 +221,11 @@ pub fn from_smpp(pdu: &[u8], config: &SmsConfig) -> Option<Fragment> {
     f.alphabet = dcs.alphabet;
     f.compressed = dcs.compressed;
     f.is_notification = esm.is_notification();
-    f.sender = Some(Address::with_type(
-        &m.source.addr,
-        m.source.ton,
-        m.source.npi,
-    ));
-    f.recipients = m
-        .destinations
-        .iter()
-        .map(|a| Address::with_type(&a.addr, a.ton, a.npi))
+    let source = std::mem::take(&mut m.source);
+    f.sender = Some(Address::with_type(source.addr, source.ton, source.npi));
+    f.recipients = std::mem::take(&mut m.destinations)
+        .into_iter()
+        .map(|a| Address::with_type(a.addr, a.ton, a.npi))
         .collect();
     if dcs.reserved {
         f.reserved_coding("data_coding", dcs);
@@ -339,13 +339,15 @@ pub fn from_tpdu(bytes: &[u8]) -> Option<Fragment> {
     Some(f)
 }
 
-/// A message from one fragment that is not part of a concatenation.
-pub fn single(f: Fragment, raw: &[u8]) -> Message<'static> {
-    finish(vec![f], Cow::Owned(raw.to_vec()), None)
+/// A message from one fragment that is not part of a concatenation, over
+/// the PDU bytes it came from.
+pub fn single(f: Fragment, raw: Cow<'_, [u8]>) -> Message<'_> {
+    finish(f, Vec::new(), raw, None)
 }
 
-/// A fragment whose concatenation numbers cannot be used.
-pub fn unusable_segment(mut f: Fragment, raw: &[u8]) -> Message<'static> {
+/// A fragment whose concatenation numbers cannot be used; its PDU bytes
+/// (see [`Fragment::with_raw`]) become the message's.
+pub fn unusable_segment(mut f: Fragment) -> Message<'static> {
     if let Some(s) = f.details.segment {
         if s.total > 1 && s.seq >= 1 && s.seq <= s.total {
             f.problem(
@@ -367,14 +369,15 @@ pub fn unusable_segment(mut f: Fragment, raw: &[u8]) -> Message<'static> {
             );
         }
     }
-    f.raw = Vec::new();
-    finish(vec![f], Cow::Owned(raw.to_vec()), None)
+    let raw = std::mem::take(&mut f.raw);
+    finish(f, Vec::new(), Cow::Owned(raw), None)
 }
 
 /// A reassembled message.
 pub fn joined(parts: Vec<Fragment>) -> Message<'static> {
     let raw: Vec<u8> = parts.iter().flat_map(|f| f.raw.iter().copied()).collect();
-    finish(parts, Cow::Owned(raw), None)
+    let (first, rest) = first_and_rest(parts);
+    finish(first, rest, Cow::Owned(raw), None)
 }
 
 /// A partial message given up by the reassembler.
@@ -388,24 +391,35 @@ pub fn incomplete(inc: Incomplete<Fragment>) -> Message<'static> {
         inc.total,
         inc.reason.as_str()
     );
-    finish(parts, Cow::Owned(raw), Some(detail))
+    let (first, rest) = first_and_rest(parts);
+    finish(first, rest, Cow::Owned(raw), Some(detail))
 }
 
-fn finish(
-    mut parts: Vec<Fragment>,
-    raw: Cow<'static, [u8]>,
-    incomplete: Option<String>,
-) -> Message<'static> {
-    let joined = parts.len() > 1 || incomplete.is_some();
-    let mut first = if parts.is_empty() {
+/// The first segment of a set and the others, in order (a set given up on
+/// may be empty: its message then has no content).
+fn first_and_rest(mut parts: Vec<Fragment>) -> (Fragment, Vec<Fragment>) {
+    let first = if parts.is_empty() {
         Fragment::default()
     } else {
         parts.remove(0)
     };
+    (first, parts)
+}
+
+/// The message of `first` (envelope, details, alphabet) with the units and
+/// problems of `rest` after its own. A single PDU passes no `rest`, which
+/// spares the per-message `Vec` a set of one would be.
+fn finish(
+    mut first: Fragment,
+    rest: Vec<Fragment>,
+    raw: Cow<'_, [u8]>,
+    incomplete: Option<String>,
+) -> Message<'_> {
+    let joined = !rest.is_empty() || incomplete.is_some();
     let mut units = std::mem::take(&mut first.units);
     let mut problems = std::mem::take(&mut first.problems);
     let mut segments: Vec<SegmentInfo> = first.details.segment.into_iter().collect();
-    for p in parts {
+    for p in rest {
         units.extend_from_slice(&p.units);
         problems.extend(p.problems);
         segments.extend(p.details.segment);

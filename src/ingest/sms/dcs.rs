@@ -214,6 +214,13 @@ pub fn encode_ucs2(text: &str) -> Vec<u8> {
 
 /// Decodes ISO-8859-1: every octet is the code point of the same value.
 pub fn decode_latin1(bytes: &[u8]) -> String {
+    // ASCII reads the same in Latin-1 and UTF-8, and is what SMPP addresses
+    // and most texts are: one copy instead of a character at a time.
+    if bytes.is_ascii() {
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            return text.to_owned();
+        }
+    }
     bytes.iter().map(|&b| char::from(b)).collect()
 }
 
@@ -300,6 +307,15 @@ mod tests {
             "A😀"
         );
         assert!(errs.is_empty());
+    }
+
+    #[test]
+    fn latin1_reads_every_octet_as_its_code_point() {
+        let all: Vec<u8> = (0..=255).collect();
+        let expected: String = (0..=255u8).map(char::from).collect();
+        assert_eq!(decode_latin1(&all), expected);
+        assert_eq!(decode_latin1(b"+447700900123"), "+447700900123");
+        assert_eq!(decode_latin1(b""), "");
     }
 
     #[test]

@@ -167,6 +167,23 @@ const fn table(s: &str) -> [char; 128] {
     out
 }
 
+static DEFAULT_SAME_AS_ASCII: [bool; 256] = same_as_ascii(&DEFAULT_BASIC);
+static TURKISH_SAME_AS_ASCII: [bool; 256] = same_as_ascii(&TURKISH_BASIC);
+static PORTUGUESE_SAME_AS_ASCII: [bool; 256] = same_as_ascii(&PORTUGUESE_BASIC);
+
+/// Entry `s` is true where `table[s]` is the ASCII character `s`; indexed
+/// by the octet, so octets above 0x7F (invalid septets) are false. The
+/// escape never is (its entry is a no-break space).
+const fn same_as_ascii(table: &[char; 128]) -> [bool; 256] {
+    let mut same = [false; 256];
+    let mut s = 0;
+    while s < 128 {
+        same[s] = table[s] as u32 == s as u32;
+        s += 1;
+    }
+    same
+}
+
 /// A national language identifier as carried in UDH IEs 0x24/0x25
 /// (3GPP TS 23.038 §6.2.1.2.4). Languages without tables here fall back to
 /// the default alphabet and are reported by the caller.
@@ -207,6 +224,17 @@ impl Language {
             Language::Default | Language::Spanish => &DEFAULT_BASIC,
             Language::Turkish => &TURKISH_BASIC,
             Language::Portuguese => &PORTUGUESE_BASIC,
+        }
+    }
+
+    /// The septets that this basic table maps to the ASCII character of the
+    /// same code (letters, digits, most punctuation: most of a typical
+    /// text): a run of them decodes by copying the bytes.
+    fn same_as_ascii(self) -> &'static [bool; 256] {
+        match self {
+            Language::Default | Language::Spanish => &DEFAULT_SAME_AS_ASCII,
+            Language::Turkish => &TURKISH_SAME_AS_ASCII,
+            Language::Portuguese => &PORTUGUESE_SAME_AS_ASCII,
         }
     }
 
@@ -293,10 +321,24 @@ pub fn pack(septets: &[u8], fill_bits: usize) -> Vec<u8> {
 /// Decodes septets to text, lossily. Problems are appended to `errors`.
 pub fn decode(septets: &[u8], tables: Tables, errors: &mut Vec<Gsm7Error>) -> String {
     let basic = tables.locking.basic();
+    let same = tables.locking.same_as_ascii();
     let ext = tables.single.extension();
     let mut out = String::with_capacity(septets.len());
     let mut i = 0;
     while i < septets.len() {
+        // Septets that are their own ASCII character are copied a run at a
+        // time rather than looked up and pushed one by one.
+        let run = septets[i..]
+            .iter()
+            .position(|&s| !same[usize::from(s)])
+            .unwrap_or(septets.len() - i);
+        if run > 0 {
+            let ascii = std::str::from_utf8(&septets[i..i + run])
+                .expect("septets below 0x80 are ASCII, hence UTF-8");
+            out.push_str(ascii);
+            i += run;
+            continue;
+        }
         let s = septets[i];
         if s > 0x7F {
             errors.push(Gsm7Error::InvalidSeptet { index: i, value: s });
@@ -369,6 +411,108 @@ pub fn is_encodable(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Septet by septet, as the spec tables read: what [`decode`]'s
+    /// copying of ASCII runs must agree with.
+    fn decode_one_at_a_time(septets: &[u8], tables: Tables) -> (String, Vec<Gsm7Error>) {
+        let (basic, ext) = (tables.locking.basic(), tables.single.extension());
+        let (mut out, mut errors) = (String::new(), Vec::new());
+        let mut i = 0;
+        while i < septets.len() {
+            let s = septets[i];
+            if s > 0x7F {
+                errors.push(Gsm7Error::InvalidSeptet { index: i, value: s });
+                out.push('\u{FFFD}');
+                i += 1;
+                continue;
+            }
+            if s != ESC {
+                out.push(basic[usize::from(s)]);
+                i += 1;
+                continue;
+            }
+            let Some(&next) = septets.get(i + 1) else {
+                errors.push(Gsm7Error::DanglingEscape { index: i });
+                break;
+            };
+            let next7 = next & 0x7F;
+            if next > 0x7F {
+                errors.push(Gsm7Error::InvalidSeptet {
+                    index: i + 1,
+                    value: next,
+                });
+            }
+            match ext.iter().find(|(code, _)| *code == next7) {
+                Some(&(_, c)) => out.push(c),
+                None => {
+                    errors.push(Gsm7Error::UnknownExtension {
+                        index: i + 1,
+                        value: next7,
+                    });
+                    out.push(if next7 == ESC {
+                        ' '
+                    } else {
+                        basic[usize::from(next7)]
+                    });
+                }
+            }
+            i += 2;
+        }
+        (out, errors)
+    }
+
+    #[test]
+    fn ascii_runs_decode_as_the_tables_say() {
+        let languages = [
+            Language::Default,
+            Language::Turkish,
+            Language::Spanish,
+            Language::Portuguese,
+        ];
+        // xorshift64: deterministic, so a failure reproduces.
+        let mut state = 0x2545_F491_4F6C_DD1D_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for locking in languages {
+            for single in languages {
+                let tables = Tables { locking, single };
+                let every: Vec<u8> = (0..=0xFF).collect();
+                let mut errors = Vec::new();
+                let text = decode(&every, tables, &mut errors);
+                assert_eq!((text, errors), decode_one_at_a_time(&every, tables));
+                for _ in 0..2_000 {
+                    let len = (next() % 24) as usize;
+                    let septets: Vec<u8> = (0..len)
+                        .map(|_| match next() % 16 {
+                            0 => ESC,
+                            1 => 0x80 | (next() as u8),
+                            _ => (next() % 0x80) as u8,
+                        })
+                        .collect();
+                    let mut errors = Vec::new();
+                    let text = decode(&septets, tables, &mut errors);
+                    assert_eq!((text, errors), decode_one_at_a_time(&septets, tables));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn same_as_ascii_marks_letters_not_the_gsm_specific_codes() {
+        let same = Language::Default.same_as_ascii();
+        for s in [b'A', b'z', b'0', b' ', b'?', b'\n', b'\r'] {
+            assert!(same[usize::from(s)], "{}", s as char);
+        }
+        // '@' is 0x00 in GSM; 0x40 is '¡', 0x24 '¤', 0x11 '_', 0x1B the escape;
+        // 0xC1 is no septet at all.
+        for s in [0x40u8, 0x24, 0x1B, 0x00, 0x11, 0xC1] {
+            assert!(!same[usize::from(s)], "0x{s:02X}");
+        }
+    }
 
     #[test]
     fn hellohello_packs_to_the_reference_octets() {

@@ -38,6 +38,8 @@ pub mod user_data;
 
 mod build;
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use crate::message::Message;
@@ -96,15 +98,45 @@ impl SmsIngest {
     /// Decodes one SMPP PDU. Message PDUs (submit_sm, deliver_sm, data_sm,
     /// submit_multi, replace_sm) give a message or a buffered segment; session PDUs give
     /// nothing; an undecodable PDU gives a message marked with the problem.
+    /// Messages own a copy of the PDU; see [`push_smpp_payload`](Self::push_smpp_payload).
     pub fn push_smpp<'a>(&mut self, pdu: &[u8], now_ms: u64, out: &mut Vec<Message<'a>>) {
         let fragment = build::from_smpp(pdu, &self.config);
-        self.accept(fragment, pdu, now_ms, out);
+        self.accept(fragment.map(|f| (f, Cow::Owned(pdu.to_vec()))), now_ms, out);
+    }
+
+    /// Like [`push_smpp`](Self::push_smpp), but a message from a single PDU
+    /// keeps `pdu` as its raw bytes instead of a copy (only segments waiting
+    /// for their siblings need bytes of their own).
+    pub fn push_smpp_payload<'a>(
+        &mut self,
+        pdu: Cow<'a, [u8]>,
+        now_ms: u64,
+        out: &mut Vec<Message<'a>>,
+    ) {
+        let fragment = build::from_smpp(&pdu, &self.config);
+        self.accept(fragment.map(|f| (f, pdu)), now_ms, out);
     }
 
     /// Decodes one TPDU, with or without the SMSC address prefix.
     pub fn push_tpdu<'a>(&mut self, tpdu: &[u8], now_ms: u64, out: &mut Vec<Message<'a>>) {
         let fragment = build::from_tpdu(tpdu);
-        self.accept(fragment, tpdu, now_ms, out);
+        self.accept(
+            fragment.map(|f| (f, Cow::Owned(tpdu.to_vec()))),
+            now_ms,
+            out,
+        );
+    }
+
+    /// Like [`push_tpdu`](Self::push_tpdu), keeping `tpdu` as the raw bytes
+    /// as [`push_smpp_payload`](Self::push_smpp_payload) does.
+    pub fn push_tpdu_payload<'a>(
+        &mut self,
+        tpdu: Cow<'a, [u8]>,
+        now_ms: u64,
+        out: &mut Vec<Message<'a>>,
+    ) {
+        let fragment = build::from_tpdu(&tpdu);
+        self.accept(fragment.map(|f| (f, tpdu)), now_ms, out);
     }
 
     /// Concatenated messages waiting for segments (bounded by `max_pending`).
@@ -120,12 +152,12 @@ impl SmsIngest {
         out.extend(gone.into_iter().map(build::incomplete));
     }
 
-    /// The contract gives `raw` no lifetime tied to the output, so messages
-    /// own their bytes (a PDU is at most 64 KiB; the copy is cheap next to decoding).
+    /// Emits what timed out, then the message of `fragment` (with the PDU
+    /// bytes it came from) or, for a segment, buffers it until its siblings
+    /// arrive.
     fn accept<'a>(
         &mut self,
-        fragment: Option<build::Fragment>,
-        raw: &[u8],
+        fragment: Option<(build::Fragment, Cow<'a, [u8]>)>,
         now_ms: u64,
         out: &mut Vec<Message<'a>>,
     ) {
@@ -134,14 +166,14 @@ impl SmsIngest {
         for inc in gone.drain(..) {
             out.push(build::incomplete(inc));
         }
-        let Some(fragment) = fragment else {
+        let Some((fragment, raw)) = fragment else {
             return;
         };
         let Some((key, c)) = fragment.concat_key() else {
             out.push(build::single(fragment, raw));
             return;
         };
-        let owned = fragment.with_raw(raw);
+        let owned = fragment.with_raw(raw.into_owned());
         let weight = owned.weight();
         let same = |a: &build::Fragment, b: &build::Fragment| a.same_content(b);
         let outcome = self.reassembler.push_with(
@@ -160,7 +192,7 @@ impl SmsIngest {
         match outcome {
             concat::Outcome::Complete(parts) => out.push(build::joined(parts)),
             concat::Outcome::Pending | concat::Outcome::Duplicate(_) => {}
-            concat::Outcome::Unusable(f) => out.push(build::unusable_segment(f, raw)),
+            concat::Outcome::Unusable(f) => out.push(build::unusable_segment(f)),
         }
     }
 }
