@@ -12,6 +12,7 @@ use super::cache;
 use super::compile::{prepare_literal, EnginePath, PreparedPattern};
 use super::lists::{BlockList, PhraseLists};
 use super::regexes::{RegexRegistry, RegexSlot};
+use super::repeated_word::RepeatedWord;
 use super::split::{self, Decision, Gate, Placement};
 use super::word_run::longest_word_run;
 use crate::rules::{Flags, ListMatch, Matcher, RuleError, RuleSet, Target};
@@ -56,6 +57,8 @@ enum SlowGate {
     Literals,
     /// The text's longest run of word bytes is at least this long.
     WordRun(usize),
+    /// Two adjacent equal words occur.
+    RepeatedWord(RepeatedWord),
 }
 
 pub(super) struct TargetGroup {
@@ -203,6 +206,7 @@ pub(super) fn build_group(
                 let gate = match &decision.gate {
                     None => SlowGate::None,
                     Some(Gate::WordRun(n)) => SlowGate::WordRun(*n),
+                    Some(Gate::RepeatedWord(r)) => SlowGate::RepeatedWord(r.clone()),
                     Some(Gate::Literals(literals)) => {
                         for literal in literals {
                             gate_patterns.push(gate_pattern(literal));
@@ -316,11 +320,12 @@ impl TargetGroup {
         }
         let mut longest_run: Option<usize> = None;
         for (slow, &due) in self.slow.iter().zip(due.iter()) {
-            let open = match slow.gate {
+            let open = match &slow.gate {
                 SlowGate::None => true,
                 SlowGate::Literals => due,
+                SlowGate::RepeatedWord(r) => r.occurs(text),
                 SlowGate::WordRun(n) => {
-                    *longest_run.get_or_insert_with(|| longest_word_run(text)) >= n
+                    *longest_run.get_or_insert_with(|| longest_word_run(text)) >= *n
                 }
             };
             if !open || slow.symbols.iter().all(|&s| evidence.has(s)) {

@@ -7,8 +7,8 @@
 //! lists too large to compile into it, and the block lists. See [`compile`] for how each pattern's engine is chosen.
 //!
 //! A few expensive patterns can dominate a shared database; [`split`] moves
-//! them out (measured by [`profile`], gated by [`gate`]) without changing any
-//! result, and [`cache`] keeps compiled databases on disk between starts.
+//! them out (measured by [`profile`], gated by [`gate`], [`word_run`] or
+//! [`repeated_word`]) without changing any result, and [`cache`] keeps compiled databases on disk between starts.
 
 mod cache;
 mod compile;
@@ -17,6 +17,7 @@ mod group;
 mod lists;
 mod profile;
 mod regexes;
+mod repeated_word;
 mod split;
 mod targets;
 mod word_run;
@@ -96,7 +97,8 @@ pub struct PatternProfile {
     pub pcre2_ns_per_kb: Option<f64>,
     pub expensive: bool,
     pub placement: Placement,
-    /// Literals one of which every match contains, or `word-run>=N`.
+    /// Literals one of which every match contains, `word-run>=N`, or
+    /// `repeated-word`.
     pub gate: Vec<String>,
 }
 
@@ -267,6 +269,7 @@ impl SignatureStage {
                     gate: match &p.decision.gate {
                         None => Vec::new(),
                         Some(split::Gate::WordRun(n)) => vec![format!("word-run>={n}")],
+                        Some(split::Gate::RepeatedWord(_)) => vec!["repeated-word".to_string()],
                         Some(split::Gate::Literals(literals)) => literals
                             .iter()
                             .map(|l| String::from_utf8_lossy(l).into_owned())

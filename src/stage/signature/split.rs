@@ -9,7 +9,8 @@
 //!   Hyperscan database, or through PCRE2 if PCRE2 measured cheaper on the
 //!   sample. The gate is [literals](super::gate) every match contains, seen
 //!   by the shared database, or else a [run of word bytes](super::word_run)
-//!   of a length every match contains;
+//!   of a length every match contains, or two [adjacent equal
+//!   words](super::repeated_word) for the repeated-word idiom;
 //! - without a gate, it runs on every text either way, so it leaves only for
 //!   PCRE2 alone, when that measured cheaper: for a prefilter pattern,
 //!   cheaper than its prefilter scan alone, so the move wins whatever share
@@ -41,6 +42,7 @@ use super::cache::{self, StableHash};
 use super::compile::{pcre2_regex, PreparedPattern};
 use super::gate::gate_literals;
 use super::profile;
+use super::repeated_word::{self, RepeatedWord};
 use super::word_run::{required_word_run, MIN_WORD_RUN};
 
 /// An ungated expensive pattern moves to PCRE2 only if PCRE2 is at least
@@ -75,6 +77,8 @@ pub(super) enum Gate {
     Literals(Vec<Vec<u8>>),
     /// The text has a run of at least this many word bytes.
     WordRun(usize),
+    /// The text has two adjacent equal words.
+    RepeatedWord(RepeatedWord),
 }
 
 /// The measurements and decision for one pattern.
@@ -204,6 +208,7 @@ fn gate(p: &PreparedPattern, caseless_unicode: bool) -> Option<Gate> {
             let run = required_word_run(&p.expression);
             (run >= MIN_WORD_RUN).then_some(Gate::WordRun(run))
         })
+        .or_else(|| repeated_word::recognise(&p.expression, p.rule_flags).map(Gate::RepeatedWord))
 }
 
 fn format_costs(costs: &[Costs]) -> String {
