@@ -103,36 +103,48 @@ impl RepeatedWord {
     }
 
     /// Whether `text` has two adjacent equal words the idiom could match.
+    /// One pass: each word is compared with the previous one only when the
+    /// two have the same length and only separators lie between them.
     pub(super) fn occurs(&self, text: &[u8]) -> bool {
-        let is_word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
-        let mut previous: Option<&[u8]> = None;
+        let mut previous: Option<(usize, usize)> = None;
         let mut i = 0;
-        while i < text.len() {
+        let n = text.len();
+        while i < n {
             let start = i;
-            while i < text.len() && is_word(text[i]) {
+            while i < n && IS_WORD[usize::from(text[i])] {
                 i += 1;
             }
-            let word = &text[start..i];
-            if let Some(prev) = previous {
-                let equal = if self.caseless {
-                    prev.eq_ignore_ascii_case(word)
-                } else {
-                    prev == word
-                };
-                if word.len() >= self.min_len && equal {
-                    return true;
+            let len = i - start;
+            if let Some((p, plen)) = previous {
+                if plen == len && len >= self.min_len {
+                    let (a, b) = (&text[p..p + len], &text[start..i]);
+                    if (self.caseless && a.eq_ignore_ascii_case(b)) || a == b {
+                        return true;
+                    }
                 }
             }
-            let gap = i;
-            while i < text.len() && !is_word(text[i]) {
+            let mut clean_gap = true;
+            while i < n && !IS_WORD[usize::from(text[i])] {
+                clean_gap &= self.separates(text[i]);
                 i += 1;
             }
-            let clean_gap = text[gap..i].iter().all(|&b| self.separates(b));
-            previous = (clean_gap && !word.is_empty()).then_some(word);
+            previous = (clean_gap && len > 0).then_some((start, len));
         }
         false
     }
 }
+
+/// ASCII word bytes, `\w` without the `u` flag.
+const IS_WORD: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || c == b'_';
+        b += 1;
+    }
+    table
+};
 
 #[cfg(test)]
 mod tests {
