@@ -8,7 +8,12 @@ use crate::ingest::Format;
 /// An engine with one literal SMS rule, built from a temporary directory so
 /// that the tests do not depend on the shipped rules.
 fn engine() -> Arc<Engine> {
-    let dir = std::env::temp_dir().join(format!("floodwall-pipeline-{}", std::process::id()));
+    // One directory per call: the tests run in parallel, and each removes
+    // its directory once the engine is built.
+    static CALLS: AtomicU64 = AtomicU64::new(0);
+    let call = CALLS.fetch_add(1, Ordering::Relaxed);
+    let dir =
+        std::env::temp_dir().join(format!("floodwall-pipeline-{}-{call}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     std::fs::write(
         dir.join("test.toml"),
