@@ -339,48 +339,62 @@ pub fn decode(septets: &[u8], tables: Tables, errors: &mut Vec<Gsm7Error>) -> St
             i += run;
             continue;
         }
-        let s = septets[i];
-        if s > 0x7F {
-            errors.push(Gsm7Error::InvalidSeptet { index: i, value: s });
-            out.push('\u{FFFD}');
-            i += 1;
-            continue;
+        match decode_septet(septets, i, basic, ext, &mut out, errors) {
+            Some(next) => i = next,
+            None => break,
         }
-        if s != ESC {
-            out.push(basic[usize::from(s)]);
-            i += 1;
-            continue;
-        }
-        let Some(&next) = septets.get(i + 1) else {
-            errors.push(Gsm7Error::DanglingEscape { index: i });
-            break;
-        };
-        let next7 = next & 0x7F;
-        if next > 0x7F {
-            errors.push(Gsm7Error::InvalidSeptet {
-                index: i + 1,
-                value: next,
-            });
-        }
-        match ext.iter().find(|(code, _)| *code == next7) {
-            Some(&(_, c)) => out.push(c),
-            None => {
-                // §6.2.1.1: an unknown extension code is shown as the
-                // character of the basic table; ESC ESC as a space.
-                errors.push(Gsm7Error::UnknownExtension {
-                    index: i + 1,
-                    value: next7,
-                });
-                out.push(if next7 == ESC {
-                    ' '
-                } else {
-                    basic[usize::from(next7)]
-                });
-            }
-        }
-        i += 2;
     }
     out
+}
+
+/// Decodes the septet (or escape pair) at `i` through the tables into
+/// `out`, and returns the index after it; `None` at a dangling escape.
+fn decode_septet(
+    septets: &[u8],
+    i: usize,
+    basic: &[char; 128],
+    ext: &[(u8, char)],
+    out: &mut String,
+    errors: &mut Vec<Gsm7Error>,
+) -> Option<usize> {
+    let s = septets[i];
+    if s > 0x7F {
+        errors.push(Gsm7Error::InvalidSeptet { index: i, value: s });
+        out.push('\u{FFFD}');
+        return Some(i + 1);
+    }
+    if s != ESC {
+        out.push(basic[usize::from(s)]);
+        return Some(i + 1);
+    }
+    let Some(&next) = septets.get(i + 1) else {
+        errors.push(Gsm7Error::DanglingEscape { index: i });
+        return None;
+    };
+    let next7 = next & 0x7F;
+    if next > 0x7F {
+        errors.push(Gsm7Error::InvalidSeptet {
+            index: i + 1,
+            value: next,
+        });
+    }
+    match ext.iter().find(|(code, _)| *code == next7) {
+        Some(&(_, c)) => out.push(c),
+        None => {
+            // §6.2.1.1: an unknown extension code is shown as the
+            // character of the basic table; ESC ESC as a space.
+            errors.push(Gsm7Error::UnknownExtension {
+                index: i + 1,
+                value: next7,
+            });
+            out.push(if next7 == ESC {
+                ' '
+            } else {
+                basic[usize::from(next7)]
+            });
+        }
+    }
+    Some(i + 2)
 }
 
 /// Encodes text to septets, using the extension table where needed.
@@ -419,44 +433,10 @@ mod tests {
         let (mut out, mut errors) = (String::new(), Vec::new());
         let mut i = 0;
         while i < septets.len() {
-            let s = septets[i];
-            if s > 0x7F {
-                errors.push(Gsm7Error::InvalidSeptet { index: i, value: s });
-                out.push('\u{FFFD}');
-                i += 1;
-                continue;
+            match decode_septet(septets, i, basic, ext, &mut out, &mut errors) {
+                Some(next) => i = next,
+                None => break,
             }
-            if s != ESC {
-                out.push(basic[usize::from(s)]);
-                i += 1;
-                continue;
-            }
-            let Some(&next) = septets.get(i + 1) else {
-                errors.push(Gsm7Error::DanglingEscape { index: i });
-                break;
-            };
-            let next7 = next & 0x7F;
-            if next > 0x7F {
-                errors.push(Gsm7Error::InvalidSeptet {
-                    index: i + 1,
-                    value: next,
-                });
-            }
-            match ext.iter().find(|(code, _)| *code == next7) {
-                Some(&(_, c)) => out.push(c),
-                None => {
-                    errors.push(Gsm7Error::UnknownExtension {
-                        index: i + 1,
-                        value: next7,
-                    });
-                    out.push(if next7 == ESC {
-                        ' '
-                    } else {
-                        basic[usize::from(next7)]
-                    });
-                }
-            }
-            i += 2;
         }
         (out, errors)
     }
