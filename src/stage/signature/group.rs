@@ -10,7 +10,7 @@ use hyperscan::prelude::*;
 
 use super::cache;
 use super::compile::{prepare_literal, EnginePath, PreparedPattern};
-use super::lists::{BlockList, PhraseLists};
+use super::lists::{BlockLists, PhraseLists};
 use super::regexes::{RegexRegistry, RegexSlot};
 use super::repeated_word::RepeatedWord;
 use super::split::{self, Decision, Gate, Placement};
@@ -71,7 +71,7 @@ pub(super) struct TargetGroup {
     slow: Vec<SlowPattern>,
     always: Vec<(SymbolId, RegexSlot)>,
     phrases: Option<PhraseLists>,
-    blocks: Vec<BlockList>,
+    blocks: BlockLists,
 }
 
 /// One Hyperscan pattern's profile, for `rules check --profile`.
@@ -112,13 +112,14 @@ pub(super) fn build_group(
         slow: Vec::new(),
         always: Vec::new(),
         phrases: None,
-        blocks: Vec::new(),
+        blocks: BlockLists::default(),
     };
     let mut hs_patterns: Vec<(&PreparedPattern, usize)> = Vec::new();
     // Phrase-list literals: cheap by construction, so never profiled (a
     // 10,000-phrase list would otherwise compile 10,000 one-pattern databases).
     let mut phrase_patterns: Vec<(&PreparedPattern, usize)> = Vec::new();
     let mut phrase_lists = Vec::new();
+    let mut block_lists = Vec::new();
     for &i in members {
         let list = match &rules.rules[i].matcher {
             Matcher::List { entries, mode, .. } => Some((entries, *mode)),
@@ -136,9 +137,7 @@ pub(super) fn build_group(
                 phrase_lists.push((symbol(i), entries.as_slice()))
             }
             Some((_, ListMatch::Contains)) | None => {}
-            Some((entries, mode)) => group
-                .blocks
-                .push(BlockList::build(symbol(i), mode, entries)),
+            Some((entries, mode)) => block_lists.push((symbol(i), mode, entries.as_slice())),
         }
     }
     let fail = |index: Option<usize>, message: String| {
@@ -150,6 +149,7 @@ pub(super) fn build_group(
             message,
         )
     };
+    group.blocks = BlockLists::build(&block_lists);
     group.phrases = PhraseLists::build(&phrase_lists)
         .map_err(|m| fail(None, format!("phrase lists of {}: {m}", group.target)))?;
     if hs_patterns.is_empty() && phrase_patterns.is_empty() {
@@ -352,11 +352,7 @@ impl TargetGroup {
         }
         if !self.blocks.is_empty() {
             if let Ok(value) = std::str::from_utf8(text) {
-                for list in &self.blocks {
-                    if !evidence.has(list.symbol) && list.contains(value) {
-                        evidence.fire(list.symbol);
-                    }
-                }
+                self.blocks.matches(value, |s| evidence.fire(s));
             }
         }
     }

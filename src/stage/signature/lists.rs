@@ -14,7 +14,7 @@
 //! answered from a few cache lines of bits instead of a hash-table probe.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use fastbloom::BloomFilter;
@@ -80,67 +80,100 @@ impl PhraseLists {
     }
 }
 
-/// An exact or domain block list.
-pub(super) struct BlockList {
-    pub symbol: SymbolId,
-    mode: ListMatch,
-    exact: HashSet<Box<str>>,
+/// The block lists of one target, merged per match mode: each distinct
+/// entry maps to the lists that hold it, so a URL's host is extracted,
+/// lower-cased and walked up its parent domains once, not once per list.
+/// (The three shipped URL lists take 4–5 µs of a phishing mail's ~110 µs,
+/// measured by moving them off the email channel; merging them saved less
+/// than this machine's noise.)
+#[derive(Default)]
+pub(super) struct BlockLists {
+    exact: Index,
+    domain: Index,
+}
+
+/// Entries of one mode (normalised) and the lists that hold each.
+#[derive(Default)]
+struct Index {
+    entries: HashMap<Box<str>, Vec<SymbolId>>,
     bloom: Option<BloomFilter>,
 }
 
-impl BlockList {
-    pub fn build(symbol: SymbolId, mode: ListMatch, entries: &[String]) -> BlockList {
-        let exact: HashSet<Box<str>> = entries
-            .iter()
-            .map(|e| normalize(e, mode).into_owned().into_boxed_str())
-            .collect();
-        let bloom = (exact.len() >= BLOOM_MIN_ENTRIES).then(|| {
-            let mut bloom = BloomFilter::with_false_pos(0.001).expected_items(exact.len());
-            exact.iter().for_each(|e| {
-                bloom.insert(&**e);
-            });
-            bloom
-        });
-        BlockList {
-            symbol,
-            mode,
-            exact,
-            bloom,
+impl BlockLists {
+    /// Builds from each list's symbol, mode and entries; `Contains` lists
+    /// are phrase lists and do not belong here.
+    pub fn build(lists: &[(SymbolId, ListMatch, &[String])]) -> BlockLists {
+        let mut out = BlockLists::default();
+        for &(symbol, mode, entries) in lists {
+            let index = match mode {
+                ListMatch::Domain => &mut out.domain,
+                _ => &mut out.exact,
+            };
+            for entry in entries {
+                let key = normalize(entry, mode).into_owned().into_boxed_str();
+                let holders = index.entries.entry(key).or_default();
+                if !holders.contains(&symbol) {
+                    holders.push(symbol);
+                }
+            }
         }
+        for index in [&mut out.exact, &mut out.domain] {
+            index.bloom = (index.entries.len() >= BLOOM_MIN_ENTRIES).then(|| {
+                let mut bloom =
+                    BloomFilter::with_false_pos(0.001).expected_items(index.entries.len());
+                index.entries.keys().for_each(|e| {
+                    bloom.insert(&**e);
+                });
+                bloom
+            });
+        }
+        out
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.exact.entries.is_empty() && self.domain.entries.is_empty()
     }
 
     #[cfg(test)]
     fn has_bloom(&self) -> bool {
-        self.bloom.is_some()
+        self.exact.bloom.is_some() || self.domain.bloom.is_some()
     }
 
-    /// Whether `value` (a sender, recipient or URL) is listed.
-    pub fn contains(&self, value: &str) -> bool {
-        match self.mode {
-            ListMatch::Domain => {
-                let host = lowercase(urls::host(value).trim_end_matches('.'));
-                let mut candidate: &str = &host;
-                loop {
-                    if self.probe(candidate) {
-                        return true;
-                    }
-                    match candidate.split_once('.') {
-                        Some((_, parent)) if !parent.is_empty() => candidate = parent,
-                        _ => return false,
-                    }
-                }
+    /// Calls `fire` for each list that holds `value` (a sender, recipient
+    /// or URL): exactly, or for domain lists, its host or a parent domain;
+    /// again for a list that holds several of them (firing is idempotent).
+    pub fn matches(&self, value: &str, mut fire: impl FnMut(SymbolId)) {
+        if !self.exact.entries.is_empty() {
+            self.exact
+                .probe(&normalize(value, ListMatch::Exact), &mut fire);
+        }
+        if self.domain.entries.is_empty() {
+            return;
+        }
+        let host = lowercase(urls::host(value.trim()).trim_end_matches('.'));
+        let mut candidate: &str = &host;
+        loop {
+            self.domain.probe(candidate, &mut fire);
+            match candidate.split_once('.') {
+                Some((_, parent)) if !parent.is_empty() => candidate = parent,
+                _ => return,
             }
-            _ => self.probe(&normalize(value, self.mode)),
         }
     }
+}
 
-    fn probe(&self, key: &str) -> bool {
-        if let Some(bloom) = &self.bloom {
-            if !bloom.contains(key) {
-                return false;
-            }
+impl Index {
+    fn probe(&self, key: &str, fire: &mut impl FnMut(SymbolId)) {
+        if self
+            .bloom
+            .as_ref()
+            .is_some_and(|bloom| !bloom.contains(key))
+        {
+            return;
         }
-        self.exact.contains(key)
+        if let Some(holders) = self.entries.get(key) {
+            holders.iter().for_each(|&s| fire(s));
+        }
     }
 }
 
@@ -190,39 +223,64 @@ fn is_phone_number(value: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn list(mode: ListMatch, entries: &[&str]) -> BlockList {
-        BlockList::build(
-            SymbolId(0),
-            mode,
-            &entries.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
-        )
+    fn lists(lists: &[(u32, ListMatch, &[&str])]) -> BlockLists {
+        let owned: Vec<(SymbolId, ListMatch, Vec<String>)> = lists
+            .iter()
+            .map(|(s, m, e)| (SymbolId(*s), *m, e.iter().map(|x| x.to_string()).collect()))
+            .collect();
+        let refs: Vec<(SymbolId, ListMatch, &[String])> = owned
+            .iter()
+            .map(|(s, m, e)| (*s, *m, e.as_slice()))
+            .collect();
+        BlockLists::build(&refs)
+    }
+
+    fn fired(lists: &BlockLists, value: &str) -> Vec<u32> {
+        let mut out = Vec::new();
+        lists.matches(value, |s| out.push(s.0));
+        out.sort();
+        out.dedup();
+        out
     }
 
     #[test]
     fn phone_numbers_match_in_any_notation() {
-        let l = list(ListMatch::Exact, &["+44 7700 900123", "PRIZEDRAW"]);
-        assert!(l.contains("447700900123"));
-        assert!(l.contains("0044-7700-900123"));
-        assert!(l.contains("prizedraw"));
-        assert!(!l.contains("447700900124"));
+        let l = lists(&[(0, ListMatch::Exact, &["+44 7700 900123", "PRIZEDRAW"])]);
+        assert_eq!(fired(&l, "447700900123"), [0]);
+        assert_eq!(fired(&l, "0044-7700-900123"), [0]);
+        assert_eq!(fired(&l, "prizedraw"), [0]);
+        assert!(fired(&l, "447700900124").is_empty());
     }
 
     #[test]
     fn domains_match_subdomains_not_lookalikes() {
-        let l = list(ListMatch::Domain, &["bit.ly", "top"]);
-        assert!(l.contains("https://bit.ly/abc"));
-        assert!(l.contains("http://x.BIT.LY./abc"));
-        assert!(l.contains("win.prizes.top/claim"));
-        assert!(!l.contains("https://notbit.ly/abc"));
+        let l = lists(&[(0, ListMatch::Domain, &["bit.ly", "top"])]);
+        assert_eq!(fired(&l, "https://bit.ly/abc"), [0]);
+        assert_eq!(fired(&l, "http://x.BIT.LY./abc"), [0]);
+        assert_eq!(fired(&l, "win.prizes.top/claim"), [0]);
+        assert!(fired(&l, "https://notbit.ly/abc").is_empty());
+    }
+
+    #[test]
+    fn merged_lists_fire_each_list_that_holds_the_value() {
+        let l = lists(&[
+            (1, ListMatch::Domain, &["bit.ly", "ly"]),
+            (2, ListMatch::Domain, &["ly"]),
+            (3, ListMatch::Domain, &["example.com"]),
+            (4, ListMatch::Exact, &["bit.ly"]),
+        ]);
+        assert_eq!(fired(&l, "http://bit.ly/x"), [1, 2]);
+        assert_eq!(fired(&l, "bit.ly"), [1, 2, 4]);
+        assert_eq!(fired(&l, "http://example.com"), [3]);
     }
 
     #[test]
     fn large_lists_use_a_bloom_filter_and_still_confirm() {
         let entries: Vec<String> = (0..5000).map(|i| format!("+4477009{i:05}")).collect();
-        let l = BlockList::build(SymbolId(0), ListMatch::Exact, &entries);
+        let l = BlockLists::build(&[(SymbolId(0), ListMatch::Exact, &entries)]);
         assert!(l.has_bloom());
-        assert!(l.contains("+447700901234"));
-        assert!((0..2000).all(|i| !l.contains(&format!("+3361234{i:05}"))));
+        assert_eq!(fired(&l, "+447700901234"), [0]);
+        assert!((0..2000).all(|i| fired(&l, &format!("+3361234{i:05}")).is_empty()));
     }
 
     #[test]
