@@ -169,7 +169,8 @@ pub(super) fn build_group(
     let mut gate_patterns: Vec<PreparedPattern> = Vec::new();
     let mut slow_index: HashMap<(&str, u32), usize> = HashMap::new();
     let mut shared_index: HashMap<(&str, u32), usize> = HashMap::new();
-    for (k, (p, i)) in hs_patterns.iter().enumerate() {
+    // Phrase literals come last, past the decisions: placed shared.
+    for (k, (p, i)) in hs_patterns.iter().chain(&phrase_patterns).enumerate() {
         let hs_error = |index: Option<usize>, message: String| {
             fail(Some(*i).filter(|_| index.is_some()), message)
         };
@@ -223,20 +224,6 @@ pub(super) fn build_group(
                 });
             }
         }
-    }
-    for (p, i) in &phrase_patterns {
-        let key = (p.expression.as_str(), p.flags.bits());
-        if let Some(&entry) = shared_index.get(&key) {
-            group.entries[entry].symbols.push(symbol(*i));
-            continue;
-        }
-        shared_index.insert(key, group.entries.len());
-        shared.push(*p);
-        shared_owner.push(*i);
-        group.entries.push(HsEntry {
-            symbols: vec![symbol(*i)],
-            confirm: None,
-        });
     }
     shared.extend(gate_patterns.iter());
     if !shared.is_empty() {
