@@ -1,8 +1,8 @@
 //! The fast/slow split never changes a verdict: the same generated hard
-//! rules, built with every Hyperscan pattern in the shared databases and
-//! with every pattern treated as expensive (so every gate and every PCRE2
-//! move is exercised), fire the same symbols on generated spam/ham mail and
-//! on `seeds/email` when present.
+//! rules, built with every Hyperscan pattern in the shared databases, with
+//! every pattern treated as expensive (so every gate and every PCRE2 move is
+//! exercised), and with the lazy DFA taking what it runs faster, fire the
+//! same symbols on generated spam/ham mail and on `seeds/email` when present.
 
 use std::path::{Path, PathBuf};
 
@@ -15,8 +15,10 @@ use floodwall::Engine;
 #[path = "../examples/gen_hard_rules.rs"]
 mod gen_hard_rules;
 
-fn rules_dir() -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("split-rules");
+/// The generated rules in a directory of their own per test (tests run in
+/// parallel, and each starts by emptying it).
+fn rules_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("target tmpdir is writable");
     for (name, text) in gen_hard_rules::generate(600, 42) {
@@ -47,31 +49,58 @@ fn fired(engine: &Engine, raw: &[u8]) -> Vec<String> {
     names
 }
 
+fn placed(engine: &Engine, p: Placement) -> usize {
+    engine
+        .pattern_profiles()
+        .iter()
+        .filter(|x| x.placement == p)
+        .count()
+}
+
 #[test]
 fn split_engine_fires_exactly_what_the_shared_engine_fires() {
-    let rules = RuleSet::load_dir(&rules_dir()).expect("generated rules load");
-    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("split-cache");
+    let split = |cache| SignatureOptions {
+        cache_dir: Some(cache),
+        expensive_above_ns: Some(0.0),
+        lazy_dfa: false,
+        ..SignatureOptions::default()
+    };
+    same_symbols_as_shared("split-rules", split, |engine| {
+        let gated =
+            placed(engine, Placement::GatedHyperscan) + placed(engine, Placement::GatedPcre2);
+        assert!(gated > 50, "{gated} gated patterns");
+    });
+}
+
+#[test]
+fn lazy_dfa_engine_fires_exactly_what_the_shared_engine_fires() {
+    let split = |cache| SignatureOptions {
+        cache_dir: Some(cache),
+        ..SignatureOptions::default()
+    };
+    same_symbols_as_shared("lazy-dfa-rules", split, |engine| {
+        let in_dfa = placed(engine, Placement::LazyDfa);
+        assert!(in_dfa > 50, "{in_dfa} patterns in lazy DFAs");
+    });
+}
+
+fn same_symbols_as_shared(
+    name: &str,
+    options: impl Fn(PathBuf) -> SignatureOptions,
+    check: impl Fn(&Engine),
+) {
+    let rules = RuleSet::load_dir(&rules_dir(name)).expect("generated rules load");
+    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-cache"));
     let shared = Engine::builder(rules.clone())
         .cache_dir(Some(cache.clone()))
         .split_expensive_patterns(false)
         .build()
         .expect("generated rules compile");
     let split = Engine::builder(rules)
-        .signature_options(SignatureOptions {
-            cache_dir: Some(cache),
-            expensive_above_ns: Some(0.0),
-            ..SignatureOptions::default()
-        })
+        .signature_options(options(cache))
         .build()
         .expect("generated rules compile split");
-    let moved = |p: Placement| {
-        split
-            .pattern_profiles()
-            .iter()
-            .filter(|x| x.placement == p)
-            .count()
-    };
-    assert!(moved(Placement::GatedHyperscan) + moved(Placement::GatedPcre2) > 50);
+    check(&split);
     let mut total_hits = 0;
     for (i, raw) in messages().iter().enumerate() {
         let expected = fired(&shared, raw);

@@ -148,14 +148,19 @@ pub fn profile(dir: Option<&Path>, json: bool, samples: &[PathBuf]) -> ExitCode 
     let expensive: Vec<&PatternProfile> = profiles.iter().filter(|p| p.expensive).collect();
     let moved = expensive
         .iter()
-        .filter(|p| p.placement != Placement::Shared)
+        .filter(|p| !matches!(p.placement, Placement::Shared | Placement::LazyDfa))
+        .count();
+    let in_dfa = profiles
+        .iter()
+        .filter(|p| p.placement == Placement::LazyDfa)
         .count();
     println!(
-        "\n{} patterns, {} expensive ({:.0}% of the summed cost), {} moved out of the shared databases",
+        "\n{} patterns, {} expensive ({:.0}% of the summed cost), {} of them gated or in PCRE2; {} in lazy DFAs",
         profiles.len(),
         expensive.len(),
         100.0 * expensive.iter().map(|p| cost(p)).sum::<f64>() / total.max(1.0),
-        moved
+        moved,
+        in_dfa
     );
     ExitCode::SUCCESS
 }
@@ -170,5 +175,6 @@ fn placement_name(p: Placement) -> &'static str {
         Placement::GatedHyperscan => "gated-hyperscan",
         Placement::GatedPcre2 => "gated-pcre2",
         Placement::Pcre2 => "pcre2",
+        Placement::LazyDfa => "lazy-dfa",
     }
 }

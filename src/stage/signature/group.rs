@@ -1,7 +1,7 @@
 //! One (channel, target) group: its shared Hyperscan database (rule patterns,
-//! phrase-list literals and gate literals), the slow patterns split out of it
-//! with their gates, PCRE2-only patterns, large phrase lists and block lists,
-//! and how a text is scanned against all of them.
+//! phrase-list literals and gate literals), its lazy DFA, the slow patterns
+//! split out of the database with their gates, PCRE2-only patterns, large
+//! phrase lists and block lists, and how a text is scanned against all of them.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -10,6 +10,7 @@ use hyperscan::prelude::*;
 
 use super::cache;
 use super::compile::{prepare_literal, EnginePath, PreparedPattern};
+use super::lazy_dfa::{DfaScratch, LazyDfa};
 use super::lists::{BlockLists, PhraseLists};
 use super::regexes::{RegexRegistry, RegexSlot};
 use super::repeated_word::RepeatedWord;
@@ -25,6 +26,7 @@ pub(super) struct GroupOptions<'a> {
     pub cache_dir: Option<&'a Path>,
     pub sample: Option<&'a [u8]>,
     pub threshold: Option<f64>,
+    pub lazy_dfa: bool,
 }
 
 struct HsEntry {
@@ -68,10 +70,24 @@ pub(super) struct TargetGroup {
     entries: Vec<HsEntry>,
     /// ...and the ids after them gate literals, each opening one slow pattern.
     gates: Vec<u32>,
+    dfa: Option<LazyDfa>,
+    /// Every rule of each lazy-DFA pattern, by pattern index.
+    dfa_symbols: Vec<Vec<SymbolId>>,
     slow: Vec<SlowPattern>,
     always: Vec<(SymbolId, RegexSlot)>,
     phrases: Option<PhraseLists>,
     blocks: BlockLists,
+}
+
+/// One thread's state for scanning any group: Hyperscan scratch big enough
+/// for every database, PCRE2 clones (see `regexes`), each lazy DFA's cache
+/// by slot, and reused buffers.
+pub(super) struct GroupScratch {
+    pub hs: Option<Scratch>,
+    pub regexes: Vec<pcre2::bytes::Regex>,
+    pub dfa: Vec<DfaScratch>,
+    pub hits: Vec<u32>,
+    pub due: Vec<bool>,
 }
 
 /// One Hyperscan pattern's profile, for `rules check --profile`.
@@ -87,6 +103,8 @@ pub(super) struct Profiled {
 pub(super) struct Built {
     pub profiled: Vec<Profiled>,
     pub regexes: RegexRegistry,
+    /// Lazy DFAs built so far: the next one's scratch slot.
+    pub lazy_dfas: usize,
 }
 
 pub(super) fn build_group(
@@ -98,7 +116,11 @@ pub(super) fn build_group(
     options: &GroupOptions<'_>,
     built: &mut Built,
 ) -> Result<TargetGroup, RuleError> {
-    let Built { profiled, regexes } = built;
+    let Built {
+        profiled,
+        regexes,
+        lazy_dfas,
+    } = built;
     let symbol = |i: usize| {
         table
             .lookup(&rules.rules[i].id)
@@ -109,6 +131,8 @@ pub(super) fn build_group(
         db: None,
         entries: Vec::new(),
         gates: Vec::new(),
+        dfa: None,
+        dfa_symbols: Vec::new(),
         slow: Vec::new(),
         always: Vec::new(),
         phrases: None,
@@ -156,11 +180,17 @@ pub(super) fn build_group(
         return Ok(group);
     }
     let all: Vec<&PreparedPattern> = hs_patterns.iter().map(|(p, _)| *p).collect();
-    let decisions = match options.sample {
+    let mut decisions = match options.sample {
         Some(sample) if all.len() > 1 => {
             split::decide(&all, sample, options.cache_dir, options.threshold)
         }
         _ => Vec::new(),
+    };
+    let mut dfa_forms = match options.sample {
+        Some(sample) if options.lazy_dfa && !decisions.is_empty() => {
+            split::choose_lazy_dfa(&all, &mut decisions, sample, options.cache_dir)
+        }
+        _ => HashMap::new(),
     };
     let placement = |k: usize| decisions.get(k).map_or(Placement::Shared, |d| d.placement);
 
@@ -168,6 +198,10 @@ pub(super) fn build_group(
     let mut shared_owner: Vec<usize> = Vec::new();
     let mut gate_patterns: Vec<PreparedPattern> = Vec::new();
     let mut slow_index: HashMap<(&str, u32), usize> = HashMap::new();
+    let mut dfa_index: HashMap<(&str, u32), usize> = HashMap::new();
+    let mut dfa_hirs = Vec::new();
+    let mut dfa_patterns: Vec<&PreparedPattern> = Vec::new();
+    let mut dfa_owner: Vec<usize> = Vec::new();
     let mut shared_index: HashMap<(&str, u32), usize> = HashMap::new();
     // Phrase literals come last, past the decisions: placed shared.
     for (k, (p, i)) in hs_patterns.iter().chain(&phrase_patterns).enumerate() {
@@ -188,6 +222,20 @@ pub(super) fn build_group(
                     confirm: p.confirm.as_ref().map(|re| regexes.add(re)),
                 });
             }
+            Placement::LazyDfa => match dfa_index.get(&key) {
+                Some(&x) => group.dfa_symbols[x].push(symbol(*i)),
+                None => {
+                    dfa_index.insert(key, group.dfa_symbols.len());
+                    group.dfa_symbols.push(vec![symbol(*i)]);
+                    dfa_hirs.push(
+                        dfa_forms
+                            .remove(&k)
+                            .expect("the first pattern of each lazy-DFA key has its form"),
+                    );
+                    dfa_patterns.push(*p);
+                    dfa_owner.push(*i);
+                }
+            },
             _ if slow_index.contains_key(&key) => {
                 group.slow[slow_index[&key]].symbols.push(symbol(*i));
             }
@@ -224,6 +272,15 @@ pub(super) fn build_group(
                 });
             }
         }
+    }
+    if !dfa_patterns.is_empty() {
+        let owner = |x: usize| dfa_owner.get(x).copied();
+        let fallback = cache::database(options.cache_dir, &dfa_patterns)
+            .map_err(|(x, m)| fail(x.and_then(owner), format!("Hyperscan: {m}")))?;
+        let dfa = LazyDfa::new(&dfa_hirs, fallback, *lazy_dfas)
+            .map_err(|m| fail(None, format!("lazy DFA of {}: {m}", group.target)))?;
+        *lazy_dfas += 1;
+        group.dfa = Some(dfa);
     }
     shared.extend(gate_patterns.iter());
     if !shared.is_empty() {
@@ -264,25 +321,30 @@ impl TargetGroup {
     pub fn databases(&self) -> impl Iterator<Item = &BlockDatabase> {
         self.db
             .iter()
+            .chain(self.dfa.iter().map(LazyDfa::fallback))
             .chain(self.slow.iter().filter_map(|s| match &s.matcher {
                 SlowMatcher::Hyperscan { db, .. } => Some(db),
                 SlowMatcher::Pcre2(_) => None,
             }))
     }
 
+    pub fn lazy_dfa(&self) -> Option<&LazyDfa> {
+        self.dfa.as_ref()
+    }
+
     pub fn has_shared_database(&self) -> bool {
         self.db.is_some()
     }
 
-    pub fn scan(
-        &self,
-        text: &[u8],
-        hs: Option<&Scratch>,
-        hits: &mut Vec<u32>,
-        due: &mut Vec<bool>,
-        regexes: &[pcre2::bytes::Regex],
-        evidence: &mut Evidence,
-    ) {
+    pub fn scan(&self, text: &[u8], scratch: &mut GroupScratch, evidence: &mut Evidence) {
+        let GroupScratch {
+            hs,
+            regexes,
+            dfa: dfa_scratch,
+            hits,
+            due,
+        } = scratch;
+        let hs = hs.as_ref();
         due.clear();
         due.resize(self.slow.len(), false);
         if let (Some(db), Some(scratch)) = (&self.db, hs) {
@@ -304,6 +366,11 @@ impl TargetGroup {
                     }
                 }
             }
+        }
+        if let Some(dfa) = &self.dfa {
+            dfa.scan(text, dfa_scratch, hs, |x| {
+                self.dfa_symbols[x].iter().for_each(|&s| evidence.fire(s))
+            });
         }
         let mut longest_run: Option<usize> = None;
         for (slow, &due) in self.slow.iter().zip(due.iter()) {

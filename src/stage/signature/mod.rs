@@ -8,12 +8,15 @@
 //!
 //! A few expensive patterns can dominate a shared database; [`split`] moves
 //! them out (measured by [`profile`], gated by [`gate`], [`word_run`] or
-//! [`repeated_word`]) without changing any result, and [`cache`] keeps compiled databases on disk between starts.
+//! [`repeated_word`]), and hands the patterns a [`lazy_dfa`] runs with the
+//! same meaning and less cost to one, all without changing any result;
+//! [`cache`] keeps compiled databases and measurements on disk between starts.
 
 mod cache;
 mod compile;
 mod gate;
 mod group;
+mod lazy_dfa;
 mod lists;
 mod profile;
 mod regexes;
@@ -30,6 +33,7 @@ use hyperscan::prelude::*;
 
 pub use cache::default_cache_dir;
 pub use compile::EnginePath;
+pub use lazy_dfa::DFA_CACHE_BYTES;
 pub use lists::{BLOOM_MIN_ENTRIES, PHRASES_IN_HYPERSCAN_MAX};
 pub use profile::{builtin_sample, EXPENSIVE_FACTOR, EXPENSIVE_FLOOR_NS};
 pub use split::{Placement, PCRE2_MARGIN};
@@ -39,7 +43,7 @@ use crate::message::{Channel, Message};
 use crate::rules::{Flags, ListMatch, Matcher, Origin, RuleError, RuleErrors, RuleSet, Target};
 use crate::symbols::SymbolTable;
 use compile::{prepare_literal, prepare_regex, PreparedPattern};
-use group::{build_group, Built, GroupOptions, TargetGroup};
+use group::{build_group, Built, GroupOptions, GroupScratch, TargetGroup};
 use regexes::RegexRegistry;
 
 /// How one rule was compiled, for `floodwall rules check`.
@@ -70,6 +74,10 @@ pub struct SignatureOptions {
     /// EXPENSIVE_FLOOR_NS)`; `Some(0.0)` treats every pattern as expensive,
     /// which tests use to exercise every path.
     pub expensive_above_ns: Option<f64>,
+    /// With the split, let a lazy DFA take the patterns it runs faster
+    /// than the shared database (see [`lazy_dfa`]). Results are the same
+    /// either way; tests turn it off to exercise every gate.
+    pub lazy_dfa: bool,
 }
 
 impl Default for SignatureOptions {
@@ -79,6 +87,7 @@ impl Default for SignatureOptions {
             split: true,
             sample: None,
             expensive_above_ns: None,
+            lazy_dfa: true,
         }
     }
 }
@@ -110,15 +119,11 @@ pub struct SignatureStage {
     profiles: Vec<PatternProfile>,
 }
 
-/// Per-thread state: Hyperscan scratch big enough for every database, and
-/// reused buffers.
+/// Per-thread state: what scanning a group needs, and the buffer texts are
+/// joined in.
 pub struct SignatureScratch {
-    hs: Option<Scratch>,
-    /// This thread's clones of the stage's PCRE2 regexes (see `regexes`).
-    regexes: Vec<pcre2::bytes::Regex>,
+    group: GroupScratch,
     buf: Vec<u8>,
-    hits: Vec<u32>,
-    due: Vec<bool>,
 }
 
 /// Profiles every Hyperscan pattern of `rules` on `sample` (default: the
@@ -137,6 +142,7 @@ pub fn profile(rules: &RuleSet, sample: Option<&[u8]>) -> Result<Vec<PatternProf
         split: true,
         sample: sample.map(Arc::from),
         expensive_above_ns: None,
+        lazy_dfa: true,
     };
     SignatureStage::build_with(rules, &table, &options).map(|stage| stage.profiles)
 }
@@ -234,6 +240,7 @@ impl SignatureStage {
             cache_dir: options.cache_dir.as_deref(),
             sample,
             threshold: options.expensive_above_ns,
+            lazy_dfa: options.lazy_dfa,
         };
         let mut groups: [Vec<TargetGroup>; 3] = Default::default();
         let mut built = Built::default();
@@ -252,7 +259,9 @@ impl SignatureStage {
                 Err(err) => errors.push(err),
             }
         }
-        let Built { profiled, regexes } = built;
+        let Built {
+            profiled, regexes, ..
+        } = built;
         let profiles = profiled
             .into_iter()
             .map(|p| {
@@ -327,12 +336,22 @@ impl SignatureStage {
                     .expect("Hyperscan scratch growth for a compiled database"),
             }
         }
+        let mut dfas: Vec<_> = self
+            .groups
+            .iter()
+            .flatten()
+            .filter_map(|g| g.lazy_dfa())
+            .collect();
+        dfas.sort_by_key(|d| d.slot());
         SignatureScratch {
-            hs,
-            regexes: self.regexes.clones(),
+            group: GroupScratch {
+                hs,
+                regexes: self.regexes.clones(),
+                dfa: dfas.iter().map(|d| d.new_scratch()).collect(),
+                hits: Vec::with_capacity(64),
+                due: Vec::new(),
+            },
             buf: Vec::with_capacity(8192),
-            hits: Vec::with_capacity(64),
-            due: Vec::new(),
         }
     }
 }
@@ -353,16 +372,10 @@ impl Stage for SignatureStage {
         let scratch = scratch
             .downcast_mut::<SignatureScratch>()
             .expect("signature stage runs with its own scratch");
-        let SignatureScratch {
-            hs,
-            regexes,
-            buf,
-            hits,
-            due,
-        } = scratch;
+        let SignatureScratch { group: state, buf } = scratch;
         for group in &self.groups[msg.channel.index()] {
             targets::for_each_text(msg, &group.target, buf, |text| {
-                group.scan(text, hs.as_ref(), hits, due, regexes, evidence)
+                group.scan(text, state, evidence)
             });
         }
     }

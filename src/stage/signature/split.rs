@@ -35,12 +35,16 @@
 //! another engine with PCRE semantics (`tests/signature_split.rs` checks
 //! this on generated rules and mail).
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
+
+use regex_syntax::hir::Hir;
 
 use super::cache::{self, StableHash};
 use super::compile::{pcre2_regex, PreparedPattern};
 use super::gate::gate_literals;
+use super::lazy_dfa;
 use super::profile;
 use super::repeated_word::{self, RepeatedWord};
 use super::word_run::{required_word_run, MIN_WORD_RUN};
@@ -55,6 +59,8 @@ type Regex = Arc<pcre2::bytes::Regex>;
 /// Changes whenever what a profile entry measures changes, so that old
 /// cached costs are not read with new meaning.
 const PROFILE_FORMAT: &[u8] = b"profile-3";
+/// The same for the lazy-DFA choice.
+const LAZY_DFA_FORMAT: &[u8] = b"lazy-dfa-1";
 
 /// Where a pattern runs after the split.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -68,6 +74,9 @@ pub enum Placement {
     GatedPcre2,
     /// Through PCRE2 on every text (no gate, PCRE2 much cheaper).
     Pcre2,
+    /// In the target's [lazy DFA](super::lazy_dfa), with the other
+    /// patterns that run faster there.
+    LazyDfa,
 }
 
 /// The necessary condition under which a moved pattern runs.
@@ -166,6 +175,69 @@ pub(super) fn decide(
             }
         })
         .collect()
+}
+
+/// Places in the lazy DFA the patterns [`lazy_dfa::choose`] picks among
+/// those it runs with Hyperscan's meaning, whatever their placement was, and
+/// returns each moved pattern's regex-syntax form by index. The choice is
+/// cached like the profile, so that it stays the same between starts.
+pub(super) fn choose_lazy_dfa(
+    patterns: &[&PreparedPattern],
+    decisions: &mut [Decision],
+    sample: &[u8],
+    cache_dir: Option<&Path>,
+) -> HashMap<usize, Hir> {
+    let mut firsts: HashMap<(&str, u32), usize> = HashMap::new();
+    let mut candidates: Vec<(usize, Hir, f64)> = Vec::new();
+    for (k, (p, d)) in patterns.iter().zip(decisions.iter()).enumerate() {
+        let key = (p.expression.as_str(), p.flags.bits());
+        if firsts.contains_key(&key) {
+            continue;
+        }
+        firsts.insert(key, k);
+        if let (Some(cost), Some(hir)) = (d.hyperscan_ns_per_kb, lazy_dfa::translate(p)) {
+            candidates.push((k, hir, cost));
+        }
+    }
+    candidates.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
+
+    let mut key = cache::environment_hash();
+    key.feed(LAZY_DFA_FORMAT)
+        .feed(&StableHash::new().feed(sample).hex().into_bytes());
+    cache::feed_patterns(&mut key, patterns);
+    let name = format!("lazy-dfa-{}.txt", key.hex());
+    let cached = cache_dir
+        .and_then(|dir| cache::read_text(dir, &name))
+        .and_then(|text| text.trim().parse::<usize>().ok())
+        .filter(|&n| n <= candidates.len());
+    let chosen = cached.unwrap_or_else(|| {
+        let costed: Vec<(Hir, f64)> = candidates.iter().map(|(_, h, c)| (h.clone(), *c)).collect();
+        let n = lazy_dfa::choose(&costed, sample);
+        if let Some(dir) = cache_dir {
+            cache::write_text(dir, &name, &format!("{n}\n"));
+        }
+        n
+    });
+    candidates.truncate(chosen);
+    let moved: HashMap<(&str, u32), Hir> = candidates
+        .into_iter()
+        .map(|(k, hir, _)| {
+            (
+                (patterns[k].expression.as_str(), patterns[k].flags.bits()),
+                hir,
+            )
+        })
+        .collect();
+    let mut out = HashMap::new();
+    for (k, (p, d)) in patterns.iter().zip(decisions.iter_mut()).enumerate() {
+        if let Some(hir) = moved.get(&(p.expression.as_str(), p.flags.bits())) {
+            d.placement = Placement::LazyDfa;
+            d.gate = None;
+            d.regex = None;
+            out.insert(k, hir.clone());
+        }
+    }
+    out
 }
 
 type Costs = (Option<f64>, Option<f64>);

@@ -1,0 +1,396 @@
+//! A lazy DFA for the patterns a shared Hyperscan database runs slowly.
+//!
+//! Most spam rules are word alternations joined by `\s+`, `\b` and bounded
+//! gaps (`\b(?:act|order|claim)\s+(?:now|today)\b`). Hyperscan splits such a
+//! pattern into literals and small automata woken wherever a literal occurs,
+//! and common words wake them all the time: on the shipped SMS body rules it
+//! spent about 18 ns a byte. regex-automata's lazy DFA runs any number of
+//! patterns in one pass at about 3 ns a byte as long as the states it builds
+//! fit its cache (measured on generated SMS and mail, every pattern in one
+//! DFA: SMS body 2.8 µs a text in Hyperscan against 0.6 µs, mail body 100
+//! against 18 µs). So per group the patterns that mean the same in both
+//! engines move to one lazy DFA when the sample says that pays (see
+//! [`choose`]).
+//!
+//! *The same meaning.* With Unicode off, regex-syntax and PCRE agree on
+//! classes (`\w`, `\s`, `\d`, POSIX), `\b`, ASCII-only caseless matching and
+//! `.`; `tests` checks every byte. They differ on `$` without multi-line:
+//! PCRE also matches before a final newline. Such patterns, UTF-8 (`u`)
+//! ones, prefilter ones and everything regex-syntax refuses (look-around,
+//! back-references, possessive quantifiers, `\Q…\E`) stay in Hyperscan.
+//!
+//! *Hostile text.* A lazy DFA builds its states while it scans, in a
+//! per-thread cache; a text made to create a new state every few bytes would
+//! make it slow. It gives up instead (after [`MIN_CACHE_CLEARS`] clears at
+//! fewer than [`MIN_BYTES_PER_STATE`] bytes per state) and that text runs
+//! through a Hyperscan database of the same patterns, with the same result.
+
+use hyperscan::prelude::*;
+use regex_automata::hybrid::dfa::{Cache, DFA};
+use regex_automata::nfa::thompson::{self, WhichCaptures};
+use regex_automata::{Input, MatchKind, PatternSet};
+use regex_syntax::hir::{Hir, HirKind, Look};
+
+use super::compile::{EnginePath, PreparedPattern};
+use super::profile;
+
+/// Per-thread state cache of one lazy DFA. The shipped rules use about
+/// 1.5 MB of it on a group's traffic; larger rule sets get the prefix of
+/// their patterns that scans the sample without clearing it.
+pub const DFA_CACHE_BYTES: usize = 8 << 20;
+/// Cache clears tolerated before the DFA may give up on a text.
+const MIN_CACHE_CLEARS: usize = 3;
+/// After that, fewer bytes scanned per state built than this gives up
+/// (regex-automata's meta engine uses the same figure).
+const MIN_BYTES_PER_STATE: usize = 10;
+
+/// The pattern as regex-syntax reads it, if it means there exactly what it
+/// means to Hyperscan.
+pub(super) fn translate(p: &PreparedPattern) -> Option<Hir> {
+    let flags = p.rule_flags;
+    if p.path != EnginePath::Hyperscan || p.confirm.is_some() || flags.utf8 {
+        return None;
+    }
+    let hir = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .case_insensitive(flags.caseless)
+        .multi_line(flags.multi_line)
+        .dot_matches_new_line(flags.dot_all)
+        .build()
+        .parse(&p.expression)
+        .ok()?;
+    same_anchors(&hir).then_some(hir)
+}
+
+/// Whether every assertion means the same in PCRE: all do but the end of
+/// text, which PCRE's `$` also finds before a final newline (and which
+/// regex-syntax cannot tell from `\z`).
+fn same_anchors(hir: &Hir) -> bool {
+    match hir.kind() {
+        HirKind::Look(look) => *look != Look::End,
+        HirKind::Repetition(r) => same_anchors(&r.sub),
+        HirKind::Capture(c) => same_anchors(&c.sub),
+        HirKind::Concat(all) | HirKind::Alternation(all) => all.iter().all(same_anchors),
+        HirKind::Empty | HirKind::Literal(_) | HirKind::Class(_) => true,
+    }
+}
+
+/// One lazy DFA over several patterns, and the Hyperscan database of the
+/// same patterns for the texts it gives up on.
+pub(super) struct LazyDfa {
+    dfa: DFA,
+    fallback: BlockDatabase,
+    /// This DFA's cache in every thread's scratch.
+    slot: usize,
+}
+
+/// One thread's state for one [`LazyDfa`].
+pub(super) struct DfaScratch {
+    cache: Cache,
+    found: PatternSet,
+}
+
+impl LazyDfa {
+    pub fn new(hirs: &[Hir], fallback: BlockDatabase, slot: usize) -> Result<LazyDfa, String> {
+        let dfa = build(hirs, DFA_CACHE_BYTES)?;
+        Ok(LazyDfa {
+            dfa,
+            fallback,
+            slot,
+        })
+    }
+
+    pub fn slot(&self) -> usize {
+        self.slot
+    }
+
+    pub fn fallback(&self) -> &BlockDatabase {
+        &self.fallback
+    }
+
+    pub fn new_scratch(&self) -> DfaScratch {
+        DfaScratch {
+            cache: self.dfa.create_cache(),
+            found: PatternSet::new(self.dfa.pattern_len()),
+        }
+    }
+
+    /// Calls `each` with the index of every pattern that matches `text`.
+    pub fn scan(
+        &self,
+        text: &[u8],
+        scratch: &mut [DfaScratch],
+        hs: Option<&Scratch>,
+        mut each: impl FnMut(usize),
+    ) {
+        let DfaScratch { cache, found } = &mut scratch[self.slot];
+        found.clear();
+        let input = Input::new(text);
+        if self
+            .dfa
+            .try_which_overlapping_matches(cache, &input, found)
+            .is_ok()
+        {
+            found.iter().for_each(|id| each(id.as_usize()));
+            return;
+        }
+        // Gave up (hostile text): the same patterns, exactly, in Hyperscan.
+        let Some(hs) = hs else { return };
+        found.clear();
+        let _ = self.fallback.scan(text, hs, |id, _, _, _| {
+            found.insert(regex_automata::PatternID::must(id as usize));
+            Matching::Continue
+        });
+        found.iter().for_each(|id| each(id.as_usize()));
+    }
+}
+
+fn build(hirs: &[Hir], cache_bytes: usize) -> Result<DFA, String> {
+    let nfa = thompson::Compiler::new()
+        .configure(
+            thompson::Config::new()
+                .utf8(false)
+                .which_captures(WhichCaptures::None),
+        )
+        .build_many_from_hir(hirs)
+        .map_err(|e| e.to_string())?;
+    DFA::builder()
+        .configure(
+            DFA::config()
+                .match_kind(MatchKind::All)
+                .cache_capacity(cache_bytes)
+                .minimum_cache_clear_count(Some(MIN_CACHE_CLEARS))
+                .minimum_bytes_per_state(Some(MIN_BYTES_PER_STATE)),
+        )
+        .build_from_nfa(nfa)
+        .map_err(|e| e.to_string())
+}
+
+/// Nanoseconds per KB of `sample` for a DFA of `hirs`, or `None` if it
+/// does not build or its cache had to be cleared (too many states for one
+/// thread's cache: it would thrash on traffic).
+pub(super) fn cost(hirs: &[Hir], sample: &[u8]) -> Option<f64> {
+    let dfa = build(hirs, DFA_CACHE_BYTES).ok()?;
+    let mut cache = dfa.create_cache();
+    let mut found = PatternSet::new(dfa.pattern_len());
+    let mut failed = false;
+    let ns = profile::best_of(sample, || {
+        found.clear();
+        failed |= dfa
+            .try_which_overlapping_matches(&mut cache, &Input::new(sample), &mut found)
+            .is_err();
+        found.len() as u64
+    })?;
+    (!failed && cache.clear_count() == 0).then_some(ns)
+}
+
+/// How many of `candidates` (each a pattern and what it costs alone in
+/// Hyperscan, most expensive first) go to the lazy DFA: of all of them,
+/// half, a quarter..., the prefix whose DFA cost is furthest below the
+/// Hyperscan cost of its patterns alone; 0 if none is below.
+///
+/// The Hyperscan costs are of each pattern alone, which overstates what a
+/// cheap literal-led pattern adds to a shared database; the DFA's cost is
+/// nearly flat in the number of patterns, so this rarely matters, and
+/// `floodwall bench` shows the result.
+pub(super) fn choose(candidates: &[(Hir, f64)], sample: &[u8]) -> usize {
+    let mut best = (0, 0.0);
+    let mut k = candidates.len();
+    while k > 0 {
+        let hirs: Vec<Hir> = candidates[..k].iter().map(|(h, _)| h.clone()).collect();
+        if let Some(dfa) = cost(&hirs, sample) {
+            let saved = candidates[..k].iter().map(|(_, c)| c).sum::<f64>() - dfa;
+            if saved > best.1 {
+                best = (k, saved);
+            }
+        }
+        k /= 2;
+    }
+    best.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::Flags;
+    use crate::stage::signature::compile::{compile_database, prepare_literal, prepare_regex};
+
+    fn prepared(pattern: &str, caseless: bool) -> PreparedPattern {
+        let flags = Flags {
+            caseless,
+            ..Flags::default()
+        };
+        prepare_regex(pattern, flags).expect("test patterns compile")
+    }
+
+    fn dfa_of(patterns: &[&PreparedPattern], cache_bytes: usize) -> LazyDfa {
+        let hirs: Vec<Hir> = patterns
+            .iter()
+            .map(|p| translate(p).expect("test patterns translate"))
+            .collect();
+        LazyDfa {
+            dfa: build(&hirs, cache_bytes).expect("test DFA builds"),
+            fallback: compile_database(patterns).expect("test database compiles"),
+            slot: 0,
+        }
+    }
+
+    fn found(dfa: &LazyDfa, text: &[u8]) -> Vec<usize> {
+        let hs = dfa.fallback.alloc_scratch().expect("scratch");
+        let mut out = Vec::new();
+        dfa.scan(text, &mut [dfa.new_scratch()], Some(&hs), |x| out.push(x));
+        out
+    }
+
+    fn hyperscan_found(dfa: &LazyDfa, text: &[u8]) -> Vec<usize> {
+        let hs = dfa.fallback.alloc_scratch().expect("scratch");
+        let mut out = Vec::new();
+        let _ = dfa.fallback.scan(text, &hs, |id, _, _, _| {
+            out.push(id as usize);
+            Matching::Continue
+        });
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    #[test]
+    fn translates_only_what_means_the_same_in_both_engines() {
+        for ok in [
+            r"\bfree\s+cash\b",
+            r"^win",
+            r"[^\w\s]{3}",
+            r"a.{0,5}b",
+            "(?m)^stop$",
+        ] {
+            assert!(translate(&prepared(ok, true)).is_some(), "{ok}");
+        }
+        assert!(translate(&prepare_literal("50% off!", Flags::default())).is_some());
+        // PCRE's `$` also matches before a final newline.
+        assert!(translate(&prepared(r"stop$", false)).is_none());
+        // Look-around and back-references run as prefilter + PCRE2.
+        assert!(translate(&prepared(r"(?<!\w)win", false)).is_none());
+        assert!(translate(&prepared(r"\b(\w+)\s+\1\b", false)).is_none());
+        let utf8 = Flags {
+            utf8: true,
+            ..Flags::default()
+        };
+        let unicode = prepare_regex(r"\x{0430}\w+", utf8).expect("compiles");
+        assert!(translate(&unicode).is_none());
+    }
+
+    #[test]
+    fn classes_and_assertions_agree_with_hyperscan_on_every_byte() {
+        let patterns = [
+            r"\s",
+            r"\S",
+            r"\w",
+            r"\W",
+            r"\d",
+            r"\D",
+            r".",
+            r"[[:punct:]]",
+            r"[[:alpha:]]",
+            r"[[:space:]]",
+            r"[[:print:]]",
+            r"[[:graph:]]",
+            r"[[:cntrl:]]",
+            r"[[:xdigit:]]",
+            r"[[:upper:]]",
+            r"[[:lower:]]",
+            r"[[:alnum:]]",
+            r"[[:blank:]]",
+            r"\bq",
+            r"q\b",
+            r"\Bq",
+            r"q\B",
+            r"^q",
+            r"(?m)^q",
+            r"(?m)q$",
+            r"[^a-z]",
+            r"k",
+            r"[\W_]",
+            r"\x80",
+        ];
+        for caseless in [false, true] {
+            let prepared: Vec<PreparedPattern> =
+                patterns.iter().map(|p| prepared(p, caseless)).collect();
+            let refs: Vec<&PreparedPattern> = prepared.iter().collect();
+            let dfa = dfa_of(&refs, DFA_CACHE_BYTES);
+            for b in 0..=255u8 {
+                for text in [vec![b], vec![b'q', b], vec![b, b'q'], vec![b'\n', b, b'\n']] {
+                    let mut got = found(&dfa, &text);
+                    got.sort();
+                    assert_eq!(
+                        got,
+                        hyperscan_found(&dfa, &text),
+                        "byte {b:#04x} in {text:?}, caseless {caseless}"
+                    );
+                }
+            }
+        }
+    }
+
+    fn random_a_b(len: usize) -> Vec<u8> {
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                if x & 1 == 0 {
+                    b'a'
+                } else {
+                    b'b'
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn hostile_text_falls_back_to_hyperscan_with_the_same_result() {
+        // Never matching until the end, `a[ab]{12}c` makes the DFA track the
+        // last 13 bytes: a new state for nearly every byte of random a/b.
+        let p = [prepared("a[ab]{12}c", false), prepared("zzz", false)];
+        let dfa = dfa_of(&[&p[0], &p[1]], 64 * 1024);
+        let mut text = random_a_b(50_000);
+        text.extend_from_slice(b"abbbbbbbbbbbbc");
+        let mut scratch = dfa.new_scratch();
+        let gave_up = dfa
+            .dfa
+            .try_which_overlapping_matches(
+                &mut scratch.cache,
+                &Input::new(&text),
+                &mut scratch.found,
+            )
+            .is_err();
+        assert!(gave_up, "the DFA gives up on this text");
+        assert_eq!(found(&dfa, &text), [0]);
+        assert_eq!(found(&dfa, b"xxzzzx"), [1], "and still runs on the next");
+    }
+
+    #[test]
+    fn choice_takes_expensive_patterns_and_leaves_a_set_that_would_thrash() {
+        let sample = b"free cash now, act now! ".repeat(400);
+        let cheap = |p: &str| (translate(&prepared(p, true)).expect("translates"), 0.0);
+        let dear = |p: &str| (translate(&prepared(p, true)).expect("translates"), 50_000.0);
+        assert_eq!(
+            choose(&[dear(r"\bfree\s+cash\b"), dear(r"\bact\s+now\b")], &sample),
+            2
+        );
+        assert_eq!(
+            choose(&[cheap(r"\bfree\s+cash\b")], &sample),
+            0,
+            "nothing to save"
+        );
+        assert_eq!(choose(&[], &sample), 0);
+        let thrashing = random_a_b(400_000);
+        // However much it would save, a DFA whose cache clears is refused.
+        let priceless = (
+            translate(&prepared("a[ab]{20}c", false)).expect("translates"),
+            1e15,
+        );
+        assert_eq!(choose(&[priceless], &thrashing), 0);
+    }
+}
