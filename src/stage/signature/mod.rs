@@ -33,7 +33,7 @@ use hyperscan::prelude::*;
 
 pub use cache::default_cache_dir;
 pub use compile::EnginePath;
-pub use lazy_dfa::DFA_CACHE_BYTES;
+pub use lazy_dfa::{DFA_CACHE_BYTES, MAX_REPEAT};
 pub use lists::{BLOOM_MIN_ENTRIES, PHRASES_IN_HYPERSCAN_MAX};
 pub use profile::{builtin_sample, EXPENSIVE_FACTOR, EXPENSIVE_FLOOR_NS};
 pub use split::{Placement, PCRE2_MARGIN};

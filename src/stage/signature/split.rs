@@ -205,6 +205,11 @@ pub(super) fn choose_lazy_dfa(
     key.feed(LAZY_DFA_FORMAT)
         .feed(&StableHash::new().feed(sample).hex().into_bytes());
     cache::feed_patterns(&mut key, patterns);
+    // Which patterns are candidates depends on this build's rules of
+    // translation; the cached count is of this exact list.
+    for (k, _, _) in &candidates {
+        key.feed(&(*k as u64).to_le_bytes());
+    }
     let name = format!("lazy-dfa-{}.txt", key.hex());
     let cached = cache_dir
         .and_then(|dir| cache::read_text(dir, &name))
