@@ -35,6 +35,8 @@
 //! fewer than [`MIN_BYTES_PER_STATE`] bytes per state) and that text runs
 //! through a Hyperscan database of the same patterns, with the same result.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use hyperscan::prelude::*;
 use regex_automata::hybrid::dfa::{Cache, DFA};
 use regex_automata::nfa::thompson::{self, WhichCaptures};
@@ -48,6 +50,12 @@ use super::profile;
 /// 1.5 MB of it on a group's traffic; larger rule sets get the prefix of
 /// their patterns that scans the sample without clearing it.
 pub const DFA_CACHE_BYTES: usize = 8 << 20;
+/// A thread's cache cleared after fewer bytes of traffic than this turns
+/// the DFA off for every thread: the sample said its states would fit, the
+/// traffic says otherwise (a rule set made of `[\W_]{0,3}` chains clears an
+/// 8 MB cache every few hundred KB of mail). A set that fits but slowly
+/// meets new states over months of traffic clears far less often.
+const MIN_BYTES_PER_CLEAR: u64 = 256 << 20;
 /// Cache clears tolerated before the DFA may give up on a text.
 const MIN_CACHE_CLEARS: usize = 3;
 /// After that, fewer bytes scanned per state built than this gives up
@@ -111,12 +119,17 @@ pub(super) struct LazyDfa {
     fallback: BlockDatabase,
     /// This DFA's cache in every thread's scratch.
     slot: usize,
+    /// Set when traffic makes the DFA thrash (see [`MIN_BYTES_PER_CLEAR`]):
+    /// from then on every thread uses the Hyperscan database.
+    off: AtomicBool,
 }
 
 /// One thread's state for one [`LazyDfa`].
 pub(super) struct DfaScratch {
     cache: Cache,
     found: PatternSet,
+    /// Bytes this thread scanned since its cache was last cleared.
+    scanned: u64,
 }
 
 impl LazyDfa {
@@ -126,6 +139,7 @@ impl LazyDfa {
             dfa,
             fallback,
             slot,
+            off: AtomicBool::new(false),
         })
     }
 
@@ -141,6 +155,7 @@ impl LazyDfa {
         DfaScratch {
             cache: self.dfa.create_cache(),
             found: PatternSet::new(self.dfa.pattern_len()),
+            scanned: 0,
         }
     }
 
@@ -152,18 +167,31 @@ impl LazyDfa {
         hs: Option<&Scratch>,
         mut each: impl FnMut(usize),
     ) {
-        let DfaScratch { cache, found } = &mut scratch[self.slot];
+        let DfaScratch {
+            cache,
+            found,
+            scanned,
+        } = &mut scratch[self.slot];
         found.clear();
-        let input = Input::new(text);
-        if self
-            .dfa
-            .try_which_overlapping_matches(cache, &input, found)
-            .is_ok()
-        {
-            found.iter().for_each(|id| each(id.as_usize()));
-            return;
+        if !self.off.load(Ordering::Relaxed) {
+            let clears = cache.clear_count();
+            let searched = self
+                .dfa
+                .try_which_overlapping_matches(cache, &Input::new(text), found);
+            *scanned += text.len() as u64;
+            if cache.clear_count() != clears {
+                if *scanned < MIN_BYTES_PER_CLEAR {
+                    self.off.store(true, Ordering::Relaxed);
+                    *cache = self.dfa.create_cache();
+                }
+                *scanned = 0;
+            }
+            if searched.is_ok() {
+                found.iter().for_each(|id| each(id.as_usize()));
+                return;
+            }
         }
-        // Gave up (hostile text): the same patterns, exactly, in Hyperscan.
+        // Gave up, or off: the same patterns, exactly, in Hyperscan.
         let Some(hs) = hs else { return };
         found.clear();
         let _ = self.fallback.scan(text, hs, |id, _, _, _| {
@@ -261,6 +289,7 @@ mod tests {
             dfa: build(&hirs, cache_bytes).expect("test DFA builds"),
             fallback: compile_database(patterns).expect("test database compiles"),
             slot: 0,
+            off: AtomicBool::new(false),
         }
     }
 
@@ -380,7 +409,7 @@ mod tests {
     }
 
     #[test]
-    fn hostile_text_falls_back_to_hyperscan_with_the_same_result() {
+    fn hostile_text_falls_back_to_hyperscan_with_the_same_result_and_turns_the_dfa_off() {
         // Never matching until the end, `a[ab]{12}c` makes the DFA track the
         // last 13 bytes: a new state for nearly every byte of random a/b.
         let p = [prepared("a[ab]{12}c", false), prepared("zzz", false)];
@@ -397,8 +426,13 @@ mod tests {
             )
             .is_err();
         assert!(gave_up, "the DFA gives up on this text");
+        assert!(!dfa.off.load(Ordering::Relaxed));
         assert_eq!(found(&dfa, &text), [0]);
-        assert_eq!(found(&dfa, b"xxzzzx"), [1], "and still runs on the next");
+        assert!(
+            dfa.off.load(Ordering::Relaxed),
+            "a cache cleared within a few KB turns the DFA off"
+        );
+        assert_eq!(found(&dfa, b"xxzzzx"), [1], "and Hyperscan runs the next");
     }
 
     #[test]
