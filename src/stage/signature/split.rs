@@ -30,6 +30,13 @@
 //! three runs on a loaded machine); on the shipped rules it moves one or
 //! two patterns and is neutral.
 //!
+//! Then the patterns a [lazy DFA](super::lazy_dfa) runs with Hyperscan's
+//! meaning move to one, whatever their placement, when the sample says the
+//! DFA costs less than they did ([`choose_lazy_dfa`]). On the shipped rules
+//! that is every body rule without a wide window: SMS and MMS bodies are
+//! short, and a shared database spent most of its time waking automata on
+//! common words there.
+//!
 //! Results are identical with and without the split: a gate is a necessary
 //! condition for a match, and the same pattern runs on the same text in
 //! another engine with PCRE semantics (`tests/signature_split.rs` checks
