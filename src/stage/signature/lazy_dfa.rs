@@ -8,9 +8,10 @@
 //! patterns in one pass at about 3 ns a byte as long as the states it builds
 //! fit its cache (measured on generated SMS and mail, every pattern in one
 //! DFA: SMS body 2.8 µs a text in Hyperscan against 0.6 µs, mail body 100
-//! against 18 µs). So per group the patterns that mean the same in both
-//! engines move to one lazy DFA when the sample says that pays (see
-//! [`choose`]).
+//! against 18 µs). On short texts that is most of the gain; on the phishing
+//! corpus's long and varied mail the DFA costs about what it saves the
+//! database. So per group the patterns that mean the same in both engines
+//! move to one lazy DFA when the sample says that pays (see [`choose`]).
 //!
 //! *The same meaning.* With Unicode off, regex-syntax and PCRE agree on
 //! classes (`\w`, `\s`, `\d`, POSIX), `\b`, ASCII-only caseless matching and
@@ -34,6 +35,9 @@
 //! make it slow. It gives up instead (after [`MIN_CACHE_CLEARS`] clears at
 //! fewer than [`MIN_BYTES_PER_STATE`] bytes per state) and that text runs
 //! through a Hyperscan database of the same patterns, with the same result.
+//! Traffic that clears a cache at all within [`MIN_BYTES_PER_CLEAR`] turns
+//! the DFA off for good, for the same reason as windows: the sample could
+//! not show that these patterns' states do not fit.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -46,8 +50,8 @@ use regex_syntax::hir::{Hir, HirKind, Look};
 use super::compile::{EnginePath, PreparedPattern};
 use super::profile;
 
-/// Per-thread state cache of one lazy DFA. The shipped rules use about
-/// 1.5 MB of it on a group's traffic; larger rule sets get the prefix of
+/// Per-thread state cache of one lazy DFA. The shipped rules use 1.5 to
+/// 2.8 MB of it on a group's traffic; larger rule sets get the prefix of
 /// their patterns that scans the sample without clearing it.
 pub const DFA_CACHE_BYTES: usize = 8 << 20;
 /// A thread's cache cleared after fewer bytes of traffic than this turns
