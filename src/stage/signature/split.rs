@@ -33,9 +33,8 @@
 //! Then the patterns a [lazy DFA](super::lazy_dfa) runs with Hyperscan's
 //! meaning move to one, whatever their placement, when the sample says the
 //! DFA costs less than they did ([`choose_lazy_dfa`]). On the shipped rules
-//! that is every body rule without a wide window: SMS and MMS bodies are
-//! short, and a shared database spent most of its time waking automata on
-//! common words there.
+//! that is a dozen per body and subject: the obfuscation chains and the
+//! longest alternations, which Hyperscan ran on every byte of every SMS.
 //!
 //! Results are identical with and without the split: a gate is a necessary
 //! condition for a match, and the same pattern runs on the same text in
@@ -67,7 +66,7 @@ type Regex = Arc<pcre2::bytes::Regex>;
 /// cached costs are not read with new meaning.
 const PROFILE_FORMAT: &[u8] = b"profile-3";
 /// The same for the lazy-DFA choice.
-const LAZY_DFA_FORMAT: &[u8] = b"lazy-dfa-1";
+const LAZY_DFA_FORMAT: &[u8] = b"lazy-dfa-2";
 
 /// Where a pattern runs after the split.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
