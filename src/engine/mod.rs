@@ -6,6 +6,7 @@
 //! swapping it in: a rule set that fails to build leaves the old one serving
 //! ([`ReloadableEngine`] does this on a background thread).
 
+mod metas;
 mod reload;
 
 use std::path::{Path, PathBuf};
@@ -14,13 +15,13 @@ use std::time::Instant;
 use crate::ingest::{Decoder, IngestConfig};
 use crate::message::Message;
 use crate::policy::{self, SymbolHit, Verdict};
-use crate::rules::meta::Expr;
-use crate::rules::{RuleError, RuleErrors, RuleSet, Thresholds};
+use crate::rules::{RuleErrors, RuleSet, Thresholds};
 use crate::stage::protocol::ProtocolStage;
 use crate::stage::signature::{PatternProfile, RulePlan, SignatureOptions, SignatureStage};
 use crate::stage::{Evidence, Stage, StageScratch};
-use crate::symbols::{SymbolDef, SymbolId, SymbolTable};
+use crate::symbols::{SymbolDef, SymbolTable};
 
+use metas::MetaRules;
 pub use reload::ReloadableEngine;
 
 type StageFactory = Box<dyn FnOnce(&mut SymbolTable) -> Box<dyn Stage>>;
@@ -121,8 +122,7 @@ impl EngineBuilder {
                 symbols.set_score(id, *score);
             }
         }
-        let metas = order_metas(&rules, &symbols)?;
-        let metas_when_silent = metas_when_silent(&metas, symbols.len());
+        let metas = MetaRules::new(&rules, &symbols)?;
         let hidden = symbols
             .iter()
             .map(|(_, d)| crate::rules::is_hidden(&d.name))
@@ -134,7 +134,6 @@ impl EngineBuilder {
             symbols,
             stages,
             metas,
-            metas_when_silent,
             hidden,
             thresholds: rules.policy.thresholds.clone(),
             ingest,
@@ -142,67 +141,6 @@ impl EngineBuilder {
             profiles,
         })
     }
-}
-
-/// Meta rules resolved to symbol ids, ordered so that a meta is evaluated
-/// after every meta it refers to (the loader has refused cycles).
-fn order_metas(
-    rules: &RuleSet,
-    symbols: &SymbolTable,
-) -> Result<Vec<(SymbolId, Expr<SymbolId>)>, RuleErrors> {
-    let mut resolved = Vec::new();
-    for meta in &rules.metas {
-        let expr = meta.expr.try_map(&mut |leaf: &String| {
-            symbols.lookup(leaf).ok_or_else(|| {
-                RuleError::new(
-                    &meta.origin.file,
-                    meta.origin.line,
-                    Some(&meta.id),
-                    format!("unknown rule '{leaf}' in expr"),
-                )
-            })
-        })?;
-        resolved.push((
-            symbols
-                .lookup(&meta.id)
-                .expect("meta symbols are registered"),
-            expr,
-        ));
-    }
-    let mut ordered: Vec<(SymbolId, Expr<SymbolId>)> = Vec::with_capacity(resolved.len());
-    while !resolved.is_empty() {
-        let ready = resolved.iter().position(|(_, expr)| {
-            expr.leaves()
-                .iter()
-                .all(|leaf| !resolved.iter().any(|(id, _)| id == *leaf))
-        });
-        match ready {
-            Some(i) => ordered.push(resolved.remove(i)),
-            None => {
-                return Err(RuleError::new(
-                    "meta",
-                    0,
-                    None,
-                    "meta rules depend on each other in a cycle",
-                )
-                .into())
-            }
-        }
-    }
-    Ok(ordered)
-}
-
-/// The meta rules that fire when no stage raised anything. Most traffic is
-/// such a message (a ham SMS fires nothing), and for all of them the metas
-/// evaluate alike, so this is computed once instead of per message.
-fn metas_when_silent(metas: &[(SymbolId, Expr<SymbolId>)], symbols: usize) -> Vec<SymbolId> {
-    let mut evidence = Evidence::with_symbols(symbols);
-    for (id, expr) in metas {
-        if expr.eval(&|leaf: &SymbolId| evidence.has(*leaf)) {
-            evidence.fire(*id);
-        }
-    }
-    evidence.fired().to_vec()
 }
 
 /// Compiled rules and stages; scan messages with it from any number of threads.
@@ -220,8 +158,7 @@ fn metas_when_silent(metas: &[(SymbolId, Expr<SymbolId>)], symbols: usize) -> Ve
 pub struct Engine {
     symbols: SymbolTable,
     stages: Vec<Box<dyn Stage>>,
-    metas: Vec<(SymbolId, Expr<SymbolId>)>,
-    metas_when_silent: Vec<SymbolId>,
+    metas: MetaRules,
     hidden: Vec<bool>,
     thresholds: Thresholds,
     ingest: IngestConfig,
@@ -233,6 +170,8 @@ pub struct Engine {
 pub struct Scratch {
     stages: Vec<StageScratch>,
     evidence: Evidence,
+    /// Which meta rules have a leaf that fired (see [`MetaRules`]).
+    meta_due: Vec<bool>,
     /// Nanoseconds spent per stage (same order as [`Engine::stage_names`]),
     /// accumulated while `timing` is on.
     pub stage_nanos: Vec<u64>,
@@ -259,6 +198,7 @@ impl Engine {
         Scratch {
             stages: self.stages.iter().map(|s| s.new_scratch()).collect(),
             evidence: Evidence::with_symbols(self.symbols.len()),
+            meta_due: Vec::new(),
             // One slot per stage plus one for meta rules and policy, as in
             // `stage_names`.
             stage_nanos: vec![0; self.stages.len() + 1],
@@ -311,7 +251,7 @@ impl Engine {
             }
         }
         let start = scratch.timing.then(Instant::now);
-        let verdict = self.verdict(&mut scratch.evidence);
+        let verdict = self.verdict(&mut scratch.evidence, &mut scratch.meta_due);
         if let Some(start) = start {
             if let Some(slot) = scratch.stage_nanos.last_mut() {
                 *slot += start.elapsed().as_nanos() as u64;
@@ -320,18 +260,8 @@ impl Engine {
         verdict
     }
 
-    fn verdict(&self, evidence: &mut Evidence) -> Verdict {
-        if evidence.fired().is_empty() {
-            for &id in &self.metas_when_silent {
-                evidence.fire(id);
-            }
-        } else {
-            for (id, expr) in &self.metas {
-                if !evidence.has(*id) && expr.eval(&|leaf: &SymbolId| evidence.has(*leaf)) {
-                    evidence.fire(*id);
-                }
-            }
-        }
+    fn verdict(&self, evidence: &mut Evidence, meta_due: &mut Vec<bool>) -> Verdict {
+        self.metas.evaluate(evidence, meta_due);
         let mut symbols: Vec<SymbolHit> = evidence
             .fired()
             .iter()
