@@ -59,7 +59,7 @@ enum SlowGate {
     Literals,
     /// The text's longest run of word bytes is at least this long.
     WordRun(usize),
-    /// Two adjacent equal words occur.
+    /// The same word occurs as many times in a row as the idiom needs.
     RepeatedWord(RepeatedWord),
 }
 

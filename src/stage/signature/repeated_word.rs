@@ -5,11 +5,13 @@
 //! words in a row) matches nearly every text, so such a rule runs in PCRE2
 //! on every text: about 5 ns a byte, because PCRE2 tries a match at every
 //! word start. That was 8% of all CPU time on mail and SMS for one rule of
-//! 0.7 points. But every match holds two adjacent *equal words*: the group
+//! 0.7 points. But every match holds K+1 *equal words in a row*: the group
 //! is a whole word (a word boundary before it, and a separator class without
-//! word characters after it), and the back-reference is followed by a word
-//! boundary. Finding two adjacent equal words is one linear pass over the
-//! text, so the rule runs only on the few texts that have them.
+//! word characters after it), and each back-reference is followed by a word
+//! boundary. Finding such a run is one linear pass over the text, so the
+//! rule runs only on the few texts that have one. (Asking for only two equal
+//! words in a row, as the first version did, let PCRE2 run on 1 generated SMS
+//! in 6: "bye bye", "very very".)
 //!
 //! The idiom is recognised on the pattern text, in exactly this shape; any
 //! other pattern gets no gate and runs as before. Patterns with the `u` flag
@@ -17,11 +19,14 @@
 
 use crate::rules::Flags;
 
-/// Two adjacent words are equal (ASCII case folded when `caseless`), at
-/// least `min_len` bytes long, and separated only by `separators`.
+/// `min_repeats + 1` words in a row are equal (ASCII case folded when
+/// `caseless`), at least `min_len` bytes long, and separated only by
+/// `separators`.
 #[derive(Clone, Debug, PartialEq)]
 pub(super) struct RepeatedWord {
     min_len: usize,
+    /// K in `{K,}`: the repeats after the first word.
+    min_repeats: usize,
     /// Bit `b` is set when byte `b` may separate the words.
     separators: [u64; 4],
     caseless: bool,
@@ -44,8 +49,9 @@ pub(super) fn recognise(pattern: &str, flags: Flags) -> Option<RepeatedWord> {
     let separators = separator_class(class)?;
     let rest = rest.strip_prefix("++").or_else(|| rest.strip_prefix('+'))?;
     let rest = rest.strip_prefix(r"\1\b)")?;
-    repeats_at_least_once(rest).then_some(RepeatedWord {
+    min_repeats(rest).map(|min_repeats| RepeatedWord {
         min_len,
+        min_repeats,
         separators,
         caseless: flags.caseless,
     })
@@ -81,20 +87,20 @@ fn separator_class(class: &str) -> Option<[u64; 4]> {
 /// Whether a group quantifier (the rest of the pattern) requires at least
 /// one repetition: `+`, `{K,}` or `{K,M}` with K ≥ 1, possibly possessive or
 /// lazy.
-fn repeats_at_least_once(quantifier: &str) -> bool {
+/// K of a repeat quantifier `+`, `{K,}`, `{K,M}` (lazy or possessive too),
+/// if at least 1.
+fn min_repeats(quantifier: &str) -> Option<usize> {
     let q = quantifier
         .strip_suffix('+')
         .filter(|q| !q.is_empty())
         .or_else(|| quantifier.strip_suffix('?'))
         .unwrap_or(quantifier);
     if q == "+" {
-        return true;
+        return Some(1);
     }
-    let Some(inner) = q.strip_prefix('{').and_then(|q| q.strip_suffix('}')) else {
-        return false;
-    };
+    let inner = q.strip_prefix('{')?.strip_suffix('}')?;
     let min = inner.split(',').next().unwrap_or("");
-    min.parse::<usize>().is_ok_and(|k| k >= 1)
+    min.parse::<usize>().ok().filter(|&k| k >= 1)
 }
 
 impl RepeatedWord {
@@ -102,11 +108,13 @@ impl RepeatedWord {
         self.separators[usize::from(b / 64)] & (1 << (b % 64)) != 0
     }
 
-    /// Whether `text` has two adjacent equal words the idiom could match.
-    /// One pass: each word is compared with the previous one only when the
-    /// two have the same length and only separators lie between them.
+    /// Whether `text` has a run of equal words the idiom could match. One
+    /// pass: each word is compared with the previous one only when the two
+    /// have the same length and only separators lie between them.
     pub(super) fn occurs(&self, text: &[u8]) -> bool {
         let mut previous: Option<(usize, usize)> = None;
+        // Equal words in a row so far, ending with the previous word.
+        let mut run = 1;
         let mut i = 0;
         let n = text.len();
         while i < n {
@@ -115,13 +123,15 @@ impl RepeatedWord {
                 i += 1;
             }
             let len = i - start;
-            if let Some((p, plen)) = previous {
-                if plen == len && len >= self.min_len {
-                    let (a, b) = (&text[p..p + len], &text[start..i]);
-                    if (self.caseless && a.eq_ignore_ascii_case(b)) || a == b {
-                        return true;
-                    }
-                }
+            let equal = previous.is_some_and(|(p, plen)| {
+                let (a, b) = (&text[p..p + plen], &text[start..i]);
+                plen == len
+                    && len >= self.min_len
+                    && ((self.caseless && a.eq_ignore_ascii_case(b)) || a == b)
+            });
+            run = if equal { run + 1 } else { 1 };
+            if run > self.min_repeats {
+                return true;
             }
             let mut clean_gap = true;
             while i < n && !IS_WORD[usize::from(text[i])] {
@@ -181,10 +191,16 @@ mod tests {
     }
 
     #[test]
-    fn opens_on_adjacent_equal_words_only() {
+    fn opens_on_as_many_equal_words_in_a_row_as_the_idiom_needs() {
         let gate = recognise(IDIOM, caseless()).unwrap();
         assert!(gate.occurs(b"get FREE free, free! free now"));
-        assert!(gate.occurs(b"win win"), "two are enough to open the gate");
+        assert!(!gate.occurs(b"bye bye, very very nice"), "two are not four");
+        assert!(gate.occurs(b"win win win, win"), "four in a row");
+        assert!(!gate.occurs(b"win win win"), "three are not four");
+        assert!(
+            !gate.occurs(b"free free free cash free"),
+            "the run must be unbroken"
+        );
         assert!(!gate.occurs(b"no no no no"), "shorter than three");
         assert!(!gate.occurs(b"free - free"), "'-' is not a separator here");
         assert!(!gate.occurs(b"free freedom"));

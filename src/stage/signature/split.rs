@@ -9,7 +9,7 @@
 //!   Hyperscan database, or through PCRE2 if PCRE2 measured cheaper on the
 //!   sample. The gate is [literals](super::gate) every match contains, seen
 //!   by the shared database, or else a [run of word bytes](super::word_run)
-//!   of a length every match contains, or two [adjacent equal
+//!   of a length every match contains, or a [run of equal
 //!   words](super::repeated_word) for the repeated-word idiom;
 //! - without a gate, it runs on every text either way, so it leaves only for
 //!   PCRE2 alone, when that measured cheaper: for a prefilter pattern,
@@ -92,7 +92,7 @@ pub(super) enum Gate {
     Literals(Vec<Vec<u8>>),
     /// The text has a run of at least this many word bytes.
     WordRun(usize),
-    /// The text has two adjacent equal words.
+    /// The text has a run of equal words as long as the idiom needs.
     RepeatedWord(RepeatedWord),
 }
 
