@@ -60,6 +60,14 @@ pub(super) struct PreparedPattern {
     pub rule_flags: Flags,
 }
 
+impl PreparedPattern {
+    /// What makes two patterns one: the same expression with the same
+    /// flags (rule sets repeat patterns under several ids).
+    pub fn key(&self) -> (&str, u32) {
+        (self.expression.as_str(), self.flags.bits())
+    }
+}
+
 /// Decides the engine of a regex and validates it. The error is for the operator.
 pub(super) fn prepare_regex(pattern: &str, flags: Flags) -> Result<PreparedPattern, String> {
     let hs_flags = hs_flags(flags);

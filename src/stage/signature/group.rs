@@ -208,7 +208,7 @@ pub(super) fn build_group(
         let hs_error = |index: Option<usize>, message: String| {
             fail(Some(*i).filter(|_| index.is_some()), message)
         };
-        let key = (p.expression.as_str(), p.flags.bits());
+        let key = p.key();
         match placement(k) {
             Placement::Shared if shared_index.contains_key(&key) => {
                 group.entries[shared_index[&key]].symbols.push(symbol(*i));

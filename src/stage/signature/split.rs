@@ -41,7 +41,7 @@
 //! another engine with PCRE semantics (`tests/signature_split.rs` checks
 //! this on generated rules and mail).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -185,7 +185,8 @@ pub(super) fn decide(
 
 /// Places in the lazy DFA the patterns [`lazy_dfa::choose`] picks among
 /// those it runs with Hyperscan's meaning, whatever their placement was, and
-/// returns each moved pattern's regex-syntax form by index. The choice is
+/// returns the regex-syntax form of each, by the index of its first
+/// occurrence (repeated expressions are one DFA pattern). The choice is
 /// cached like the profile, so that it stays the same between starts.
 pub(super) fn choose_lazy_dfa(
     patterns: &[&PreparedPattern],
@@ -193,14 +194,12 @@ pub(super) fn choose_lazy_dfa(
     sample: &[u8],
     cache_dir: Option<&Path>,
 ) -> HashMap<usize, Hir> {
-    let mut firsts: HashMap<(&str, u32), usize> = HashMap::new();
+    let mut seen = HashSet::new();
     let mut candidates: Vec<(usize, Hir, f64)> = Vec::new();
     for (k, (p, d)) in patterns.iter().zip(decisions.iter()).enumerate() {
-        let key = (p.expression.as_str(), p.flags.bits());
-        if firsts.contains_key(&key) {
+        if !seen.insert(p.key()) {
             continue;
         }
-        firsts.insert(key, k);
         if let (Some(cost), Some(hir)) = (d.hyperscan_ns_per_kb, lazy_dfa::translate(p)) {
             candidates.push((k, hir, cost));
         }
@@ -230,25 +229,18 @@ pub(super) fn choose_lazy_dfa(
         n
     });
     candidates.truncate(chosen);
-    let moved: HashMap<(&str, u32), Hir> = candidates
-        .into_iter()
-        .map(|(k, hir, _)| {
-            (
-                (patterns[k].expression.as_str(), patterns[k].flags.bits()),
-                hir,
-            )
-        })
+    let moved: HashSet<(&str, u32)> = candidates
+        .iter()
+        .map(|(k, ..)| patterns[*k].key())
         .collect();
-    let mut out = HashMap::new();
-    for (k, (p, d)) in patterns.iter().zip(decisions.iter_mut()).enumerate() {
-        if let Some(hir) = moved.get(&(p.expression.as_str(), p.flags.bits())) {
+    for (p, d) in patterns.iter().zip(decisions.iter_mut()) {
+        if moved.contains(&p.key()) {
             d.placement = Placement::LazyDfa;
             d.gate = None;
             d.regex = None;
-            out.insert(k, hir.clone());
         }
     }
-    out
+    candidates.into_iter().map(|(k, hir, _)| (k, hir)).collect()
 }
 
 type Costs = (Option<f64>, Option<f64>);
