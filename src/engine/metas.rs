@@ -5,7 +5,8 @@
 //! when none did, and a message fires few symbols: a 12-digit MSISDN sender
 //! alone made every SMS evaluate all 17 shipped metas, 6% of the CPU of a
 //! scan. So each symbol lists the metas that read it, a meta none of whose
-//! leaves fired takes its precomputed value, and only the others evaluate.
+//! leaves fired takes its precomputed value, and only the others evaluate
+//! (for a message that fired nothing, none do).
 
 use crate::rules::meta::Expr;
 use crate::rules::{RuleError, RuleErrors, RuleSet};
@@ -20,8 +21,6 @@ pub(super) struct MetaRules {
     readers: Vec<Vec<u32>>,
     /// By meta: its value when none of its leaves fired.
     when_leaves_silent: Vec<bool>,
-    /// The metas that fire on a message that raised nothing at all.
-    when_silent: Vec<SymbolId>,
 }
 
 impl MetaRules {
@@ -37,28 +36,15 @@ impl MetaRules {
             }
         }
         let when_leaves_silent = metas.iter().map(|(_, e)| e.eval(&|_| false)).collect();
-        let mut evidence = Evidence::with_symbols(symbols.len());
-        for (id, expr) in &metas {
-            if expr.eval(&|leaf: &SymbolId| evidence.has(*leaf)) {
-                evidence.fire(*id);
-            }
-        }
         Ok(MetaRules {
             metas,
             readers,
             when_leaves_silent,
-            when_silent: evidence.fired().to_vec(),
         })
     }
 
     /// Fires every meta that holds on `evidence`; `due` is per-thread scratch.
     pub fn evaluate(&self, evidence: &mut Evidence, due: &mut Vec<bool>) {
-        if evidence.fired().is_empty() {
-            for &id in &self.when_silent {
-                evidence.fire(id);
-            }
-            return;
-        }
         due.clear();
         due.resize(self.metas.len(), false);
         for &id in evidence.fired() {
