@@ -9,11 +9,9 @@
 //! fit its cache (measured on generated SMS and mail, every pattern in one
 //! DFA: SMS body 2.8 µs a text in Hyperscan against 0.6 µs, mail body 100
 //! against 18 µs). On real text that "as long as" decides everything: over
-//! varied English the states of a hundred patterns never stop growing, and
-//! only a DFA of the few patterns that are the most expensive in Hyperscan
-//! (the obfuscation chains and the longest alternations) settles. [`cost`]
-//! measures a candidate DFA on text it has not seen, and [`choose`] keeps
-//! the set that saves the most.
+//! varied English the states of some sets of patterns never stop growing,
+//! so [which patterns](super::dfa_choice) go to the DFA is measured on text
+//! it has not seen.
 //!
 //! *The same meaning.* With Unicode off, regex-syntax and PCRE agree on
 //! classes (`\w`, `\s`, `\d`, POSIX), `\b`, ASCII-only caseless matching and
@@ -37,11 +35,10 @@
 //! fewer than [`MIN_BYTES_PER_STATE`] bytes per state) and that text runs
 //! through a Hyperscan database of the same patterns, with the same result.
 //! Traffic that clears a cache at all within [`MIN_BYTES_PER_CLEAR`] turns
-//! the DFA off for good: shuffled sample words are only a stand-in for the
-//! operator's traffic.
+//! the DFA off for good: the texts the choice is measured on are only a
+//! stand-in for the operator's traffic.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
 
 use hyperscan::prelude::*;
 use regex_automata::hybrid::dfa::{Cache, DFA};
@@ -51,8 +48,9 @@ use regex_syntax::hir::{Hir, HirKind, Look};
 
 use super::compile::{EnginePath, PreparedPattern};
 
-/// Per-thread state cache of one lazy DFA; [`choose`] keeps only a set of
-/// patterns whose states fit it on text they have not seen.
+/// Per-thread state cache of one lazy DFA; [the choice](super::dfa_choice)
+/// keeps only a set of patterns whose states fit well within it on text
+/// they have not seen.
 pub const DFA_CACHE_BYTES: usize = 8 << 20;
 /// A thread's cache cleared after fewer bytes of traffic than this turns
 /// the DFA off for every thread: the choice said its states would fit, the
@@ -61,9 +59,6 @@ pub const DFA_CACHE_BYTES: usize = 8 << 20;
 /// turned their DFAs off). A set that settles but slowly meets new states
 /// should clear far less often than this.
 const MIN_BYTES_PER_CLEAR: u64 = 256 << 20;
-/// Shufflings of the sample's words a DFA warms up on before it is timed
-/// (see [`cost`]).
-const WARM_SHUFFLES: u64 = 8;
 /// Cache clears tolerated before the DFA may give up on a text.
 const MIN_CACHE_CLEARS: usize = 3;
 /// After that, fewer bytes scanned per state built than this gives up
@@ -210,7 +205,7 @@ impl LazyDfa {
     }
 }
 
-fn build(hirs: &[Hir], cache_bytes: usize) -> Result<DFA, String> {
+pub(super) fn build(hirs: &[Hir], cache_bytes: usize) -> Result<DFA, String> {
     let nfa = thompson::Compiler::new()
         .configure(
             thompson::Config::new()
@@ -231,92 +226,13 @@ fn build(hirs: &[Hir], cache_bytes: usize) -> Result<DFA, String> {
         .map_err(|e| e.to_string())
 }
 
-/// Nanoseconds per KB for a DFA of `hirs` on text it has not seen, or
-/// `None` if it does not build or its cache had to be cleared (too many
-/// states for one thread's cache: it would thrash on traffic).
-///
-/// A sample's own cost misleads: it repeats its paragraphs, so the states
-/// built on the first pass serve every later one, while traffic keeps
-/// bringing new combinations of partial matches. Timed on the sample, the
-/// shipped SMS body DFA took 98 patterns, yet on 34 MB of real
-/// English text cut into SMS (Enron mail bodies in 160-character pieces)
-/// they filled an 8 MB cache within 3.4 MB. So the DFA warms up on the sample and on
-/// [`WARM_SHUFFLES`] shufflings of its words, and is timed on one more:
-/// new sentences, the same vocabulary.
-pub(super) fn cost(hirs: &[Hir], sample: &[u8]) -> Option<f64> {
-    let dfa = build(hirs, DFA_CACHE_BYTES).ok()?;
-    let mut cache = dfa.create_cache();
-    let mut found = PatternSet::new(dfa.pattern_len());
-    let mut scan = |text: &[u8]| {
-        found.clear();
-        let ok = dfa
-            .try_which_overlapping_matches(&mut cache, &Input::new(text), &mut found)
-            .is_ok();
-        ok && cache.clear_count() == 0
-    };
-    if !scan(sample) || !(1..=WARM_SHUFFLES).all(|seed| scan(&shuffled_words(sample, seed))) {
-        return None;
-    }
-    let novel = shuffled_words(sample, WARM_SHUFFLES + 1);
-    let start = Instant::now();
-    let usable = scan(&novel) && !novel.is_empty();
-    let ns = start.elapsed().as_nanos() as f64 * 1024.0 / novel.len().max(1) as f64;
-    usable.then_some(ns)
-}
-
-/// The words of `text` in an order drawn from `seed`, a line every dozen.
-fn shuffled_words(text: &[u8], seed: u64) -> Vec<u8> {
-    let mut words: Vec<&[u8]> = text
-        .split(|b| b.is_ascii_whitespace())
-        .filter(|w| !w.is_empty())
-        .collect();
-    let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    for i in (1..words.len()).rev() {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        words.swap(i, (x % (i as u64 + 1)) as usize);
-    }
-    let mut out = Vec::with_capacity(text.len() + words.len());
-    for (i, word) in words.iter().enumerate() {
-        out.extend_from_slice(word);
-        out.push(if i % 12 == 11 { b'\n' } else { b' ' });
-    }
-    out
-}
-
-/// How many of `candidates` (each a pattern and what it costs alone in
-/// Hyperscan, most expensive first) go to the lazy DFA: of all of them,
-/// half, a quarter..., the prefix whose DFA cost is furthest below the
-/// Hyperscan cost of its patterns alone; 0 if none is below.
-///
-/// The Hyperscan costs are of each pattern alone, which overstates what a
-/// cheap literal-led pattern adds to a shared database; on text it has not
-/// seen, a DFA's cost grows fast with its patterns, so the sets chosen are
-/// small and led by the patterns that are expensive anyway.
-pub(super) fn choose(candidates: &[(Hir, f64)], sample: &[u8]) -> usize {
-    let mut best = (0, 0.0);
-    let mut k = candidates.len();
-    while k > 0 {
-        let hirs: Vec<Hir> = candidates[..k].iter().map(|(h, _)| h.clone()).collect();
-        if let Some(dfa) = cost(&hirs, sample) {
-            let saved = candidates[..k].iter().map(|(_, c)| c).sum::<f64>() - dfa;
-            if saved > best.1 {
-                best = (k, saved);
-            }
-        }
-        k /= 2;
-    }
-    best.0
-}
-
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::rules::Flags;
     use crate::stage::signature::compile::{compile_database, prepare_literal, prepare_regex};
 
-    fn prepared(pattern: &str, caseless: bool) -> PreparedPattern {
+    pub(in crate::stage::signature) fn prepared(pattern: &str, caseless: bool) -> PreparedPattern {
         let flags = Flags {
             caseless,
             ..Flags::default()
@@ -436,7 +352,7 @@ mod tests {
         }
     }
 
-    fn random_a_b(len: usize) -> Vec<u8> {
+    pub(in crate::stage::signature) fn random_a_b(len: usize) -> Vec<u8> {
         let mut x = 0x2545_f491_4f6c_dd1du64;
         (0..len)
             .map(|_| {
@@ -477,31 +393,5 @@ mod tests {
             "a cache cleared within a few KB turns the DFA off"
         );
         assert_eq!(found(&dfa, b"xxzzzx"), [1], "and Hyperscan runs the next");
-    }
-
-    #[test]
-    fn choice_takes_expensive_patterns_and_leaves_a_set_that_would_thrash() {
-        let sample = b"free cash now, act now! ".repeat(400);
-        let cheap = |p: &str| (translate(&prepared(p, true)).expect("translates"), 0.0);
-        let dear = |p: &str| (translate(&prepared(p, true)).expect("translates"), 50_000.0);
-        assert_eq!(
-            choose(&[dear(r"\bfree\s+cash\b"), dear(r"\bact\s+now\b")], &sample),
-            2
-        );
-        assert_eq!(
-            choose(&[cheap(r"\bfree\s+cash\b")], &sample),
-            0,
-            "nothing to save"
-        );
-        assert_eq!(choose(&[], &sample), 0);
-        // Two windows over a 4-letter alphabet: the DFA tracks where in the
-        // last 16 bytes each `a` and `b` was, a new state nearly every byte.
-        let thrashing: Vec<u8> = random_a_b(800_000)
-            .chunks(2)
-            .map(|pair| b'a' + (pair[0] - b'a') * 2 + (pair[1] - b'a'))
-            .collect();
-        let windows = translate(&prepared("a[a-d]{15}e|b[a-d]{15}e", false)).expect("translates");
-        // However much it would save, a DFA whose cache clears is refused.
-        assert_eq!(choose(&[(windows, 1e15)], &thrashing), 0);
     }
 }

@@ -14,6 +14,7 @@
 
 mod cache;
 mod compile;
+mod dfa_choice;
 mod gate;
 mod group;
 mod lazy_dfa;

@@ -49,6 +49,7 @@ use regex_syntax::hir::Hir;
 
 use super::cache::{self, StableHash};
 use super::compile::{pcre2_regex, PreparedPattern};
+use super::dfa_choice;
 use super::gate::gate_literals;
 use super::lazy_dfa;
 use super::profile;
@@ -66,7 +67,7 @@ type Regex = Arc<pcre2::bytes::Regex>;
 /// cached costs are not read with new meaning.
 const PROFILE_FORMAT: &[u8] = b"profile-3";
 /// The same for the lazy-DFA choice.
-const LAZY_DFA_FORMAT: &[u8] = b"lazy-dfa-2";
+const LAZY_DFA_FORMAT: &[u8] = b"lazy-dfa-3";
 
 /// Where a pattern runs after the split.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -183,7 +184,7 @@ pub(super) fn decide(
         .collect()
 }
 
-/// Places in the lazy DFA the patterns [`lazy_dfa::choose`] picks among
+/// Places in the lazy DFA the patterns [`dfa_choice::choose`] picks among
 /// those it runs with Hyperscan's meaning, whatever their placement was, and
 /// returns the regex-syntax form of each, by the index of its first
 /// occurrence (repeated expressions are one DFA pattern). The choice is
@@ -211,24 +212,29 @@ pub(super) fn choose_lazy_dfa(
         .feed(&StableHash::new().feed(sample).hex().into_bytes());
     cache::feed_patterns(&mut key, patterns);
     // Which patterns are candidates depends on this build's rules of
-    // translation; the cached count is of this exact list.
+    // translation; the cached choice is of positions in this exact list.
     for (k, _, _) in &candidates {
         key.feed(&(*k as u64).to_le_bytes());
     }
     let name = format!("lazy-dfa-{}.txt", key.hex());
     let cached = cache_dir
         .and_then(|dir| cache::read_text(dir, &name))
-        .and_then(|text| text.trim().parse::<usize>().ok())
-        .filter(|&n| n <= candidates.len());
+        .and_then(|text| parse_choice(&text, candidates.len()));
     let chosen = cached.unwrap_or_else(|| {
         let costed: Vec<(Hir, f64)> = candidates.iter().map(|(_, h, c)| (h.clone(), *c)).collect();
-        let n = lazy_dfa::choose(&costed, sample);
+        let chosen = dfa_choice::choose(&costed, sample);
         if let Some(dir) = cache_dir {
-            cache::write_text(dir, &name, &format!("{n}\n"));
+            let text: Vec<String> = chosen.iter().map(usize::to_string).collect();
+            cache::write_text(dir, &name, &(text.join(" ") + "\n"));
         }
-        n
+        chosen
     });
-    candidates.truncate(chosen);
+    let chosen: HashSet<usize> = chosen.into_iter().collect();
+    let candidates: Vec<(usize, Hir, f64)> = candidates
+        .into_iter()
+        .enumerate()
+        .filter_map(|(position, c)| chosen.contains(&position).then_some(c))
+        .collect();
     let moved: HashSet<(&str, u32)> = candidates
         .iter()
         .map(|(k, ..)| patterns[*k].key())
@@ -284,6 +290,13 @@ fn gate(p: &PreparedPattern, caseless_unicode: bool) -> Option<Gate> {
             (run >= MIN_WORD_RUN).then_some(Gate::WordRun(run))
         })
         .or_else(|| repeated_word::recognise(&p.expression, p.rule_flags).map(Gate::RepeatedWord))
+}
+
+/// A cached choice: candidate positions, each below `count`.
+fn parse_choice(text: &str, count: usize) -> Option<Vec<usize>> {
+    text.split_whitespace()
+        .map(|n| n.parse().ok().filter(|&n| n < count))
+        .collect()
 }
 
 fn format_costs(costs: &[Costs]) -> String {
