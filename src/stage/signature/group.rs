@@ -13,7 +13,7 @@ use super::compile::{prepare_literal, EnginePath, PreparedPattern};
 use super::lazy_dfa::{DfaScratch, LazyDfa};
 use super::lists::{BlockLists, PhraseLists};
 use super::regexes::{RegexRegistry, RegexSlot};
-use super::repeated_word::RepeatedWord;
+use super::repeated_word::{EqualRuns, RepeatedWord, WordPass};
 use super::split::{self, Decision, Gate, Placement};
 use super::word_run::longest_word_run;
 use crate::rules::{Flags, ListMatch, Matcher, RuleError, RuleSet, Target};
@@ -59,8 +59,9 @@ enum SlowGate {
     Literals,
     /// The text's longest run of word bytes is at least this long.
     WordRun(usize),
-    /// The same word occurs as many times in a row as the idiom needs.
-    RepeatedWord(RepeatedWord),
+    /// The same word occurs as many times in a row as the idiom needs, as
+    /// found by the group's word pass of this index.
+    RepeatedWord(RepeatedWord, usize),
 }
 
 pub(super) struct TargetGroup {
@@ -74,6 +75,8 @@ pub(super) struct TargetGroup {
     /// Every rule of each lazy-DFA pattern, by pattern index.
     dfa_symbols: Vec<Vec<SymbolId>>,
     slow: Vec<SlowPattern>,
+    /// The distinct passes the repeated-word gates need.
+    word_passes: Vec<WordPass>,
     always: Vec<(SymbolId, RegexSlot)>,
     phrases: Option<PhraseLists>,
     blocks: BlockLists,
@@ -88,6 +91,8 @@ pub(super) struct GroupScratch {
     pub dfa: Vec<DfaScratch>,
     pub hits: Vec<u32>,
     pub due: Vec<bool>,
+    /// What each word pass found in the text, once a gate asked.
+    pub equal_runs: Vec<Option<EqualRuns>>,
 }
 
 /// One Hyperscan pattern's profile, for `rules check --profile`.
@@ -134,6 +139,7 @@ pub(super) fn build_group(
         dfa: None,
         dfa_symbols: Vec::new(),
         slow: Vec::new(),
+        word_passes: Vec::new(),
         always: Vec::new(),
         phrases: None,
         blocks: BlockLists::default(),
@@ -255,7 +261,16 @@ pub(super) fn build_group(
                 let gate = match &decision.gate {
                     None => SlowGate::None,
                     Some(Gate::WordRun(n)) => SlowGate::WordRun(*n),
-                    Some(Gate::RepeatedWord(r)) => SlowGate::RepeatedWord(r.clone()),
+                    Some(Gate::RepeatedWord(r)) => {
+                        let pass = match group.word_passes.iter().position(|w| w == r.pass()) {
+                            Some(pass) => pass,
+                            None => {
+                                group.word_passes.push(r.pass().clone());
+                                group.word_passes.len() - 1
+                            }
+                        };
+                        SlowGate::RepeatedWord(r.clone(), pass)
+                    }
                     Some(Gate::Literals(literals)) => {
                         for literal in literals {
                             gate_patterns.push(gate_pattern(literal));
@@ -343,6 +358,7 @@ impl TargetGroup {
             dfa: dfa_scratch,
             hits,
             due,
+            equal_runs,
         } = scratch;
         let hs = hs.as_ref();
         due.clear();
@@ -373,11 +389,15 @@ impl TargetGroup {
             });
         }
         let mut longest_run: Option<usize> = None;
+        equal_runs.clear();
+        equal_runs.resize(self.word_passes.len(), None);
         for (slow, &due) in self.slow.iter().zip(due.iter()) {
             let open = match &slow.gate {
                 SlowGate::None => true,
                 SlowGate::Literals => due,
-                SlowGate::RepeatedWord(r) => r.occurs(text),
+                SlowGate::RepeatedWord(r, pass) => r.opens(
+                    equal_runs[*pass].get_or_insert_with(|| self.word_passes[*pass].runs(text)),
+                ),
                 SlowGate::WordRun(n) => {
                     *longest_run.get_or_insert_with(|| longest_word_run(text)) >= *n
                 }

@@ -351,6 +351,7 @@ impl SignatureStage {
                 dfa: dfas.iter().map(|d| d.new_scratch()).collect(),
                 hits: Vec::with_capacity(64),
                 due: Vec::new(),
+                equal_runs: Vec::new(),
             },
             buf: Vec::with_capacity(8192),
         }

@@ -29,10 +29,26 @@ pub(super) struct RepeatedWord {
     min_len: usize,
     /// K in `{K,}`: the repeats after the first word.
     min_repeats: usize,
+    pass: WordPass,
+}
+
+/// The pass over a text that gates with the same separators and case
+/// folding share: rule sets repeat the idiom with different lengths and
+/// counts (27 times in the 1,500-rule set, all with `\s+` and caseless).
+#[derive(Clone, Debug, PartialEq)]
+pub(super) struct WordPass {
     /// Bit `b` is set when byte `b` may separate the words.
     separators: [u64; 4],
     caseless: bool,
 }
+
+/// Word lengths counted apart; longer words count as this long.
+const LONG: usize = 32;
+
+/// What a [`WordPass`] found: for each word length, the longest run of
+/// equal words of that length in a row.
+#[derive(Clone, Debug)]
+pub(super) struct EqualRuns([u32; LONG + 1]);
 
 /// The gate of `pattern`, if it is the repeated-word idiom, in either of
 /// its two spellings: a repeated group, `\b(\w{N,}+)(?:[SEP]++\1\b){K,}`, or
@@ -55,8 +71,10 @@ pub(super) fn recognise(pattern: &str, flags: Flags) -> Option<RepeatedWord> {
     Some(RepeatedWord {
         min_len,
         min_repeats,
-        separators,
-        caseless: flags.caseless,
+        pass: WordPass {
+            separators,
+            caseless: flags.caseless,
+        },
     })
 }
 
@@ -142,14 +160,33 @@ fn min_repeats(quantifier: &str) -> Option<usize> {
 }
 
 impl RepeatedWord {
+    pub(super) fn pass(&self) -> &WordPass {
+        &self.pass
+    }
+
+    /// Whether the pass found a run of equal words the idiom could match.
+    pub(super) fn opens(&self, runs: &EqualRuns) -> bool {
+        runs.0[self.min_len.min(LONG)..]
+            .iter()
+            .any(|&run| run as usize > self.min_repeats)
+    }
+
+    #[cfg(test)]
+    fn occurs(&self, text: &[u8]) -> bool {
+        self.opens(&self.pass.runs(text))
+    }
+}
+
+impl WordPass {
     fn separates(&self, b: u8) -> bool {
         self.separators[usize::from(b / 64)] & (1 << (b % 64)) != 0
     }
 
-    /// Whether `text` has a run of equal words the idiom could match. One
-    /// pass: each word is compared with the previous one only when the two
-    /// have the same length and only separators lie between them.
-    pub(super) fn occurs(&self, text: &[u8]) -> bool {
+    /// One pass over `text`: each word is compared with the previous one
+    /// only when the two have the same length and only separators lie
+    /// between them.
+    pub(super) fn runs(&self, text: &[u8]) -> EqualRuns {
+        let mut runs = EqualRuns([0; LONG + 1]);
         let mut previous: Option<(usize, usize)> = None;
         // Equal words in a row so far, ending with the previous word.
         let mut run = 1;
@@ -163,14 +200,11 @@ impl RepeatedWord {
             let len = i - start;
             let equal = previous.is_some_and(|(p, plen)| {
                 let (a, b) = (&text[p..p + plen], &text[start..i]);
-                plen == len
-                    && len >= self.min_len
-                    && ((self.caseless && a.eq_ignore_ascii_case(b)) || a == b)
+                plen == len && ((self.caseless && a.eq_ignore_ascii_case(b)) || a == b)
             });
             run = if equal { run + 1 } else { 1 };
-            if run > self.min_repeats {
-                return true;
-            }
+            let longest = &mut runs.0[len.min(LONG)];
+            *longest = (*longest).max(run);
             let mut clean_gap = true;
             while i < n && !IS_WORD[usize::from(text[i])] {
                 clean_gap &= self.separates(text[i]);
@@ -178,7 +212,7 @@ impl RepeatedWord {
             }
             previous = (clean_gap && len > 0).then_some((start, len));
         }
-        false
+        runs
     }
 }
 
@@ -213,7 +247,8 @@ mod tests {
         assert!(recognise(r"\b(\w{2,})(?:[ \-]+\1\b)+", Flags::default()).is_some());
         let written = recognise(r"\b(\w{4,})\s+\1[,.]+\1\b", caseless()).unwrap();
         assert_eq!(written.min_repeats, 2);
-        assert!(written.separates(b' ') && written.separates(b',') && !written.separates(b'-'));
+        let pass = written.pass();
+        assert!(pass.separates(b' ') && pass.separates(b',') && !pass.separates(b'-'));
         for other in [
             r"\b(\w{3,}+)(?:[\s,.!]++\1\b)*",
             r"\b(\w{3,}+)(?:[\s\w]++\1\b){3,}",
@@ -253,6 +288,21 @@ mod tests {
         assert!(!gate.occurs(b"free cash free cash"));
         let exact = recognise(IDIOM, Flags::default()).unwrap();
         assert!(!exact.occurs(b"Free free"));
+    }
+
+    #[test]
+    fn gates_with_the_same_separators_share_one_pass() {
+        let pair = recognise(r"\b(\w{3,})\s+\1\b", caseless()).unwrap();
+        let triple = recognise(r"\b(\w{5,})\s+\1\s+\1\b", caseless()).unwrap();
+        assert_eq!(pair.pass(), triple.pass());
+        let runs = pair.pass().runs(b"buy BUY now, hello hello");
+        assert!(pair.opens(&runs));
+        assert!(!triple.opens(&runs), "two hellos are not three");
+        let runs = pair.pass().runs(b"hello hello Hello");
+        assert!(pair.opens(&runs) && triple.opens(&runs));
+        let long = "x".repeat(40);
+        let runs = pair.pass().runs(format!("{long} {long} {long}").as_bytes());
+        assert!(triple.opens(&runs), "words longer than the table count");
     }
 
     /// The gate is a necessary condition: wherever PCRE2 finds the idiom,
