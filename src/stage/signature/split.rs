@@ -14,10 +14,11 @@
 //! - without a gate, it runs on every text either way, so it leaves only for
 //!   PCRE2 alone, when that measured cheaper: for a prefilter pattern,
 //!   cheaper than its prefilter scan alone, so the move wins whatever share
-//!   of texts the prefilter would pass to the confirm (this takes relaxed
+//!   of texts the prefilter would pass to the confirm (this took relaxed
 //!   back-references such as `\b(\w{4,})\s+\1\b` out of the shared
-//!   database: their prefilter costs 4–8 µs/KB and matches nearly every
-//!   text, PCRE2 alone about 3.5 µs/KB); for a Hyperscan pattern at least
+//!   database, before the repeated-word gate knew them: their prefilter
+//!   costs 4–8 µs/KB and matches nearly every text, PCRE2 alone about
+//!   3.5 µs/KB); for a Hyperscan pattern at least
 //!   [`PCRE2_MARGIN`] times cheaper; otherwise it stays in the shared
 //!   database. Comparing with prefilter-plus-confirm instead moved a
 //!   shipped rule whose prefilter rarely passes ham, and slowed the shipped
