@@ -40,6 +40,9 @@ use regex_automata::{Input, PatternSet};
 pub const STATE_BUDGET: usize = DFA_CACHE_BYTES / 4;
 /// Candidates tried together.
 const CHUNK: usize = 8;
+/// DFAs per target at most: each is one more pass over every text, and up
+/// to [`DFA_CACHE_BYTES`] more per thread.
+const MAX_DFAS: usize = 4;
 /// The choice ends after this many chunks in a row added nothing: the
 /// candidates after them cost less in Hyperscan still.
 const MAX_IDLE_CHUNKS: usize = 3;
@@ -145,34 +148,49 @@ fn xorshift(seed: u64) -> impl FnMut() -> u64 {
 }
 
 /// The candidates (each a pattern and what it costs alone in Hyperscan,
-/// most expensive first) that go to the lazy DFA, by index, in order.
-pub(super) fn choose(candidates: &[(Hir, f64)], sample: &[u8]) -> Vec<usize> {
+/// most expensive first) that go to lazy DFAs, by index: one list per DFA.
+pub(super) fn choose(candidates: &[(Hir, f64)], sample: &[u8]) -> Vec<Vec<usize>> {
     choose_within(candidates, sample, STATE_BUDGET)
 }
 
-fn choose_within(candidates: &[(Hir, f64)], sample: &[u8], budget: usize) -> Vec<usize> {
+fn choose_within(candidates: &[(Hir, f64)], sample: &[u8], budget: usize) -> Vec<Vec<usize>> {
     let probe = Probe::new(sample, budget);
-    let mut choice = Choice {
-        candidates,
-        probe: &probe,
-        chosen: Vec::new(),
-        dfa_cost: 0.0,
-    };
-    let mut idle = 0;
-    let all: Vec<usize> = (0..candidates.len()).collect();
-    for chunk in all.chunks(CHUNK) {
-        let before = choice.chosen.len();
-        choice.add(chunk);
-        idle = if choice.chosen.len() == before {
-            idle + 1
-        } else {
-            0
+    let mut dfas = Vec::new();
+    let mut left: Vec<usize> = (0..candidates.len()).collect();
+    while dfas.len() < MAX_DFAS && !left.is_empty() {
+        let mut choice = Choice {
+            candidates,
+            probe: &probe,
+            chosen: Vec::new(),
+            dfa_cost: 0.0,
+            did_not_fit: Vec::new(),
         };
-        if idle == MAX_IDLE_CHUNKS {
+        let mut idle = 0;
+        let mut tried = 0;
+        for chunk in left.chunks(CHUNK) {
+            let before = choice.chosen.len();
+            choice.add(chunk);
+            tried += chunk.len();
+            idle = if choice.chosen.len() == before {
+                idle + 1
+            } else {
+                0
+            };
+            if idle == MAX_IDLE_CHUNKS {
+                break;
+            }
+        }
+        if choice.chosen.is_empty() {
             break;
         }
+        // The next DFA tries what did not fit this one, and what it did
+        // not get to; not what fit but saved nothing.
+        let mut next = choice.did_not_fit;
+        next.extend_from_slice(&left[tried..]);
+        dfas.push(choice.chosen);
+        left = next;
     }
-    choice.chosen
+    dfas
 }
 
 struct Choice<'a> {
@@ -181,6 +199,8 @@ struct Choice<'a> {
     chosen: Vec<usize>,
     /// What the DFA of `chosen` cost (0 when empty).
     dfa_cost: f64,
+    /// Candidates refused because the DFA would not fit with them.
+    did_not_fit: Vec<usize>,
 }
 
 impl Choice<'_> {
@@ -204,7 +224,7 @@ impl Choice<'_> {
                 self.add(first);
                 self.add(second);
             }
-            None => {}
+            None => self.did_not_fit.extend_from_slice(ids),
         }
     }
 }
@@ -226,14 +246,15 @@ mod tests {
         let dear = |p: &str| costing(p, true, 50_000.0);
         assert_eq!(
             choose(&[dear(r"\bfree\s+cash\b"), dear(r"\bact\s+now\b")], &words),
-            [0, 1]
+            [[0, 1]]
         );
+        let none: Vec<Vec<usize>> = Vec::new();
         assert_eq!(
             choose(&[costing(r"\bfree\s+cash\b", true, 0.0)], &words),
-            [0; 0],
+            none,
             "nothing to save"
         );
-        assert_eq!(choose(&[], &words), [0; 0]);
+        assert_eq!(choose(&[], &words), none);
         // Two windows over a 4-letter alphabet: the DFA tracks where in the
         // last 16 bytes each `a` and `b` was, a new state nearly every byte.
         let mut mixed: Vec<u8> = random_a_b(400_000)
@@ -249,7 +270,7 @@ mod tests {
                 &[dear(r"\bfree\s+cash\b"), windows, dear(r"\bact\s+now\b")],
                 &mixed
             ),
-            [0, 2]
+            [[0, 2]]
         );
     }
 
@@ -264,8 +285,40 @@ mod tests {
             .collect();
         let dear = |p: &str| costing(p, false, 1e9);
         let candidates = [dear("a[a-d]{3}e"), dear("a[a-d]{8}e"), dear("b[a-d]{3}e")];
-        assert_eq!(choose_within(&candidates, &text, 16 * 1024), [0, 2]);
-        assert_eq!(choose_within(&candidates, &text, STATE_BUDGET), [0, 1, 2]);
+        assert_eq!(choose_within(&candidates, &text, 16 * 1024), [[0, 2]]);
+        assert_eq!(choose_within(&candidates, &text, STATE_BUDGET), [[0, 1, 2]]);
+    }
+
+    /// The cache a DFA of `patterns` fills on the probe's texts.
+    fn states(probe: &Probe, patterns: &[&str]) -> usize {
+        let hirs: Vec<Hir> = patterns.iter().map(|p| costing(p, false, 0.0).0).collect();
+        let dfa = build(&hirs, DFA_CACHE_BYTES).expect("builds");
+        let mut cache = dfa.create_cache();
+        let mut found = PatternSet::new(dfa.pattern_len());
+        for text in probe.warm.iter().chain([&probe.novel]) {
+            let input = Input::new(text);
+            let _ = dfa.try_which_overlapping_matches(&mut cache, &input, &mut found);
+        }
+        cache.memory_usage()
+    }
+
+    #[test]
+    fn patterns_that_fit_alone_but_not_together_go_to_two_dfas() {
+        let text: Vec<u8> = random_a_b(80_000)
+            .chunks(2)
+            .map(|pair| b'a' + (pair[0] - b'a') * 2 + (pair[1] - b'a'))
+            .collect();
+        let (a, b) = ("a[a-d]{6}e", "b[a-d]{6}e");
+        let probe = Probe::new(&text, usize::MAX);
+        let alone = states(&probe, &[a]).max(states(&probe, &[b]));
+        let together = states(&probe, &[a, b]);
+        assert!(together > 2 * alone, "{alone} alone, {together} together");
+        let budget = (alone + together) / 2;
+        let dear = |p: &str| costing(p, false, 1e9);
+        assert_eq!(
+            choose_within(&[dear(a), dear(b)], &text, budget),
+            [[0], [1]]
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use hyperscan::prelude::*;
+use regex_syntax::hir::Hir;
 
 use super::cache;
 use super::compile::{prepare_literal, EnginePath, PreparedPattern};
@@ -64,6 +65,24 @@ enum SlowGate {
     RepeatedWord(RepeatedWord, usize),
 }
 
+/// One of a group's lazy DFAs, and every rule of each of its patterns, by
+/// pattern index.
+struct GroupDfa {
+    dfa: LazyDfa,
+    symbols: Vec<Vec<SymbolId>>,
+}
+
+/// A lazy DFA while the group is built: its patterns' regex-syntax forms,
+/// the patterns (for the fallback database), their first rules (for errors)
+/// and all their rules.
+#[derive(Default)]
+struct DfaParts<'p> {
+    hirs: Vec<Hir>,
+    patterns: Vec<&'p PreparedPattern>,
+    owner: Vec<usize>,
+    symbols: Vec<Vec<SymbolId>>,
+}
+
 pub(super) struct TargetGroup {
     pub target: Target,
     db: Option<BlockDatabase>,
@@ -71,9 +90,7 @@ pub(super) struct TargetGroup {
     entries: Vec<HsEntry>,
     /// ...and the ids after them gate literals, each opening one slow pattern.
     gates: Vec<u32>,
-    dfa: Option<LazyDfa>,
-    /// Every rule of each lazy-DFA pattern, by pattern index.
-    dfa_symbols: Vec<Vec<SymbolId>>,
+    dfas: Vec<GroupDfa>,
     slow: Vec<SlowPattern>,
     /// The distinct passes the repeated-word gates need.
     word_passes: Vec<WordPass>,
@@ -136,8 +153,7 @@ pub(super) fn build_group(
         db: None,
         entries: Vec::new(),
         gates: Vec::new(),
-        dfa: None,
-        dfa_symbols: Vec::new(),
+        dfas: Vec::new(),
         slow: Vec::new(),
         word_passes: Vec::new(),
         always: Vec::new(),
@@ -204,10 +220,9 @@ pub(super) fn build_group(
     let mut shared_owner: Vec<usize> = Vec::new();
     let mut gate_patterns: Vec<PreparedPattern> = Vec::new();
     let mut slow_index: HashMap<(&str, u32), usize> = HashMap::new();
-    let mut dfa_index: HashMap<(&str, u32), usize> = HashMap::new();
-    let mut dfa_hirs = Vec::new();
-    let mut dfa_patterns: Vec<&PreparedPattern> = Vec::new();
-    let mut dfa_owner: Vec<usize> = Vec::new();
+    let mut dfa_index: HashMap<(&str, u32), (usize, usize)> = HashMap::new();
+    let dfa_count = dfa_forms.values().map(|(d, _)| d + 1).max().unwrap_or(0);
+    let mut dfa_parts: Vec<DfaParts> = (0..dfa_count).map(|_| DfaParts::default()).collect();
     let mut shared_index: HashMap<(&str, u32), usize> = HashMap::new();
     // Phrase literals come last, past the decisions: placed shared.
     for (k, (p, i)) in hs_patterns.iter().chain(&phrase_patterns).enumerate() {
@@ -229,17 +244,17 @@ pub(super) fn build_group(
                 });
             }
             Placement::LazyDfa => match dfa_index.get(&key) {
-                Some(&x) => group.dfa_symbols[x].push(symbol(*i)),
+                Some(&(d, x)) => dfa_parts[d].symbols[x].push(symbol(*i)),
                 None => {
-                    dfa_index.insert(key, group.dfa_symbols.len());
-                    group.dfa_symbols.push(vec![symbol(*i)]);
-                    dfa_hirs.push(
-                        dfa_forms
-                            .remove(&k)
-                            .expect("the first pattern of each lazy-DFA key has its form"),
-                    );
-                    dfa_patterns.push(*p);
-                    dfa_owner.push(*i);
+                    let (d, hir) = dfa_forms
+                        .remove(&k)
+                        .expect("the first pattern of each lazy-DFA key has its form");
+                    let parts = &mut dfa_parts[d];
+                    dfa_index.insert(key, (d, parts.symbols.len()));
+                    parts.symbols.push(vec![symbol(*i)]);
+                    parts.hirs.push(hir);
+                    parts.patterns.push(*p);
+                    parts.owner.push(*i);
                 }
             },
             _ if slow_index.contains_key(&key) => {
@@ -288,14 +303,17 @@ pub(super) fn build_group(
             }
         }
     }
-    if !dfa_patterns.is_empty() {
-        let owner = |x: usize| dfa_owner.get(x).copied();
-        let fallback = cache::database(options.cache_dir, &dfa_patterns)
+    for parts in dfa_parts.into_iter().filter(|parts| !parts.hirs.is_empty()) {
+        let owner = |x: usize| parts.owner.get(x).copied();
+        let fallback = cache::database(options.cache_dir, &parts.patterns)
             .map_err(|(x, m)| fail(x.and_then(owner), format!("Hyperscan: {m}")))?;
-        let dfa = LazyDfa::new(&dfa_hirs, fallback, *lazy_dfas)
+        let dfa = LazyDfa::new(&parts.hirs, fallback, *lazy_dfas)
             .map_err(|m| fail(None, format!("lazy DFA of {}: {m}", group.target)))?;
         *lazy_dfas += 1;
-        group.dfa = Some(dfa);
+        group.dfas.push(GroupDfa {
+            dfa,
+            symbols: parts.symbols,
+        });
     }
     shared.extend(gate_patterns.iter());
     if !shared.is_empty() {
@@ -336,15 +354,15 @@ impl TargetGroup {
     pub fn databases(&self) -> impl Iterator<Item = &BlockDatabase> {
         self.db
             .iter()
-            .chain(self.dfa.iter().map(LazyDfa::fallback))
+            .chain(self.dfas.iter().map(|d| d.dfa.fallback()))
             .chain(self.slow.iter().filter_map(|s| match &s.matcher {
                 SlowMatcher::Hyperscan { db, .. } => Some(db),
                 SlowMatcher::Pcre2(_) => None,
             }))
     }
 
-    pub fn lazy_dfa(&self) -> Option<&LazyDfa> {
-        self.dfa.as_ref()
+    pub fn lazy_dfas(&self) -> impl Iterator<Item = &LazyDfa> {
+        self.dfas.iter().map(|d| &d.dfa)
     }
 
     pub fn has_shared_database(&self) -> bool {
@@ -383,9 +401,9 @@ impl TargetGroup {
                 }
             }
         }
-        if let Some(dfa) = &self.dfa {
+        for GroupDfa { dfa, symbols } in &self.dfas {
             dfa.scan(text, dfa_scratch, hs, |x| {
-                self.dfa_symbols[x].iter().for_each(|&s| evidence.fire(s))
+                symbols[x].iter().for_each(|&s| evidence.fire(s))
             });
         }
         let mut longest_run: Option<usize> = None;

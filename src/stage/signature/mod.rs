@@ -341,7 +341,7 @@ impl SignatureStage {
             .groups
             .iter()
             .flatten()
-            .filter_map(|g| g.lazy_dfa())
+            .flat_map(|g| g.lazy_dfas())
             .collect();
         dfas.sort_by_key(|d| d.slot());
         SignatureScratch {

@@ -68,7 +68,7 @@ type Regex = Arc<pcre2::bytes::Regex>;
 /// cached costs are not read with new meaning.
 const PROFILE_FORMAT: &[u8] = b"profile-3";
 /// The same for the lazy-DFA choice.
-const LAZY_DFA_FORMAT: &[u8] = b"lazy-dfa-3";
+const LAZY_DFA_FORMAT: &[u8] = b"lazy-dfa-4";
 
 /// Where a pattern runs after the split.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -185,17 +185,18 @@ pub(super) fn decide(
         .collect()
 }
 
-/// Places in the lazy DFA the patterns [`dfa_choice::choose`] picks among
-/// those it runs with Hyperscan's meaning, whatever their placement was, and
-/// returns the regex-syntax form of each, by the index of its first
-/// occurrence (repeated expressions are one DFA pattern). The choice is
-/// cached like the profile, so that it stays the same between starts.
+/// Places in lazy DFAs the patterns [`dfa_choice::choose`] picks among
+/// those they run with Hyperscan's meaning, whatever their placement was,
+/// and returns which DFA takes each and its regex-syntax form, by the index
+/// of its first occurrence (repeated expressions are one DFA pattern). The
+/// choice is cached like the profile, so that it stays the same between
+/// starts.
 pub(super) fn choose_lazy_dfa(
     patterns: &[&PreparedPattern],
     decisions: &mut [Decision],
     sample: &[u8],
     cache_dir: Option<&Path>,
-) -> HashMap<usize, Hir> {
+) -> HashMap<usize, (usize, Hir)> {
     let mut seen = HashSet::new();
     let mut candidates: Vec<(usize, Hir, f64)> = Vec::new();
     for (k, (p, d)) in patterns.iter().zip(decisions.iter()).enumerate() {
@@ -221,25 +222,23 @@ pub(super) fn choose_lazy_dfa(
     let cached = cache_dir
         .and_then(|dir| cache::read_text(dir, &name))
         .and_then(|text| parse_choice(&text, candidates.len()));
-    let chosen = cached.unwrap_or_else(|| {
+    let dfas = cached.unwrap_or_else(|| {
         let costed: Vec<(Hir, f64)> = candidates.iter().map(|(_, h, c)| (h.clone(), *c)).collect();
-        let chosen = dfa_choice::choose(&costed, sample);
+        let dfas = dfa_choice::choose(&costed, sample);
         if let Some(dir) = cache_dir {
-            let text: Vec<String> = chosen.iter().map(usize::to_string).collect();
-            cache::write_text(dir, &name, &(text.join(" ") + "\n"));
+            cache::write_text(dir, &name, &format_choice(&dfas));
         }
-        chosen
+        dfas
     });
-    let chosen: HashSet<usize> = chosen.into_iter().collect();
-    let candidates: Vec<(usize, Hir, f64)> = candidates
-        .into_iter()
-        .enumerate()
-        .filter_map(|(position, c)| chosen.contains(&position).then_some(c))
-        .collect();
-    let moved: HashSet<(&str, u32)> = candidates
-        .iter()
-        .map(|(k, ..)| patterns[*k].key())
-        .collect();
+    let mut forms = HashMap::new();
+    let mut moved = HashSet::new();
+    for (dfa, positions) in dfas.iter().enumerate() {
+        for &position in positions {
+            let (k, hir, _) = &candidates[position];
+            moved.insert(patterns[*k].key());
+            forms.insert(*k, (dfa, hir.clone()));
+        }
+    }
     for (p, d) in patterns.iter().zip(decisions.iter_mut()) {
         if moved.contains(&p.key()) {
             d.placement = Placement::LazyDfa;
@@ -247,7 +246,30 @@ pub(super) fn choose_lazy_dfa(
             d.regex = None;
         }
     }
-    candidates.into_iter().map(|(k, hir, _)| (k, hir)).collect()
+    forms
+}
+
+/// A choice as text: a line per DFA, of candidate positions.
+fn format_choice(dfas: &[Vec<usize>]) -> String {
+    dfas.iter()
+        .map(|positions| {
+            let line: Vec<String> = positions.iter().map(usize::to_string).collect();
+            line.join(" ") + "\n"
+        })
+        .collect()
+}
+
+/// A cached choice: candidate positions, each below `count` and in one DFA
+/// at most.
+fn parse_choice(text: &str, count: usize) -> Option<Vec<Vec<usize>>> {
+    let mut seen = HashSet::new();
+    text.lines()
+        .map(|line| {
+            line.split_whitespace()
+                .map(|n| n.parse().ok().filter(|&n| n < count && seen.insert(n)))
+                .collect()
+        })
+        .collect()
 }
 
 type Costs = (Option<f64>, Option<f64>);
@@ -293,13 +315,6 @@ fn gate(p: &PreparedPattern, caseless_unicode: bool) -> Option<Gate> {
         .or_else(|| repeated_word::recognise(&p.expression, p.rule_flags).map(Gate::RepeatedWord))
 }
 
-/// A cached choice: candidate positions, each below `count`.
-fn parse_choice(text: &str, count: usize) -> Option<Vec<usize>> {
-    text.split_whitespace()
-        .map(|n| n.parse().ok().filter(|&n| n < count))
-        .collect()
-}
-
 fn format_costs(costs: &[Costs]) -> String {
     let cell = |c: Option<f64>| c.map_or("-".to_string(), |v| format!("{v:.1}"));
     costs
@@ -328,6 +343,16 @@ fn parse_costs(text: &str, count: usize) -> Option<Vec<Costs>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn choices_round_trip_and_reject_mismatches() {
+        let dfas = vec![vec![0, 3], vec![1]];
+        let text = format_choice(&dfas);
+        assert_eq!(parse_choice(&text, 4), Some(dfas));
+        assert_eq!(parse_choice(&text, 3), None, "position out of range");
+        assert_eq!(parse_choice("0 1\n1\n", 4), None, "one pattern, two DFAs");
+        assert_eq!(parse_choice("", 4), Some(vec![]));
+    }
 
     #[test]
     fn cost_entries_round_trip_and_reject_mismatches() {
