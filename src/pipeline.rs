@@ -40,6 +40,7 @@
 
 mod histogram;
 mod job;
+mod pool;
 mod reorder;
 mod room;
 mod stats;
@@ -54,6 +55,7 @@ use crossbeam_channel::{Receiver, Sender};
 
 pub use histogram::LatencyHistogram;
 pub use job::{route_key, Job, JobBytes, Outcome, Scanned};
+pub use pool::ScratchPool;
 pub use stats::{PipelineStats, StageTime};
 pub use submit::{SubmitError, Submitter, TrySubmitError};
 
@@ -73,6 +75,7 @@ pub struct PipelineBuilder {
     ordered: bool,
     window: usize,
     timing: bool,
+    pool: Option<ScratchPool>,
 }
 
 impl PipelineBuilder {
@@ -112,6 +115,14 @@ impl PipelineBuilder {
     /// clock reads per stage and message.
     pub fn timing(mut self, timing: bool) -> Self {
         self.timing = timing;
+        self
+    }
+
+    /// Take the workers' scratches from `pool` and give them back at
+    /// [`Pipeline::finish`], so that what they built (lazy DFA states,
+    /// buffers) serves the next pipeline (default: new scratches).
+    pub fn scratch_pool(mut self, pool: ScratchPool) -> Self {
+        self.pool = Some(pool);
         self
     }
 
@@ -172,6 +183,7 @@ impl PipelineBuilder {
                 sink: sink.clone(),
                 batch: self.batch,
                 timing: self.timing,
+                pool: self.pool.clone(),
             };
             let handle = std::thread::Builder::new()
                 .name(format!("floodwall-{i}"))
@@ -216,6 +228,7 @@ impl Pipeline {
             ordered: false,
             window: 4096,
             timing: false,
+            pool: None,
         }
     }
 

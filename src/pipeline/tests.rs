@@ -239,3 +239,48 @@ fn bad_bytes_give_an_error_outcome_and_timing_counts_stages() {
     );
     assert!(stats.service.quantile(0.5) < Duration::from_secs(1).as_nanos() as u64);
 }
+
+#[test]
+fn a_scratch_pool_carries_scratches_to_the_next_pipeline_with_timers_reset() {
+    let engine = engine();
+    let pool = ScratchPool::new(&engine);
+    let run = |threads: usize, jobs: usize| {
+        let (pipeline, results) = Pipeline::builder(Arc::clone(&engine))
+            .threads(threads)
+            .timing(true)
+            .scratch_pool(pool.clone())
+            .with_results();
+        for n in 0..jobs {
+            pipeline.submit(sms(n)).expect("open");
+        }
+        let stats = pipeline.finish();
+        let spam = results
+            .iter()
+            .filter(|o| o.scanned[0].verdict.has("WIN"))
+            .count();
+        assert_eq!(spam, jobs.div_ceil(5));
+        stats.stages.iter().skip(1).map(|s| s.nanos).sum::<u64>()
+    };
+    let many = run(2, 5_000);
+    assert_eq!(pool.idle(), 2, "both workers gave their scratch back");
+    let one = run(1, 1);
+    assert_eq!(
+        pool.idle(),
+        2,
+        "the next pipeline took one and gave it back"
+    );
+    // Without the reset, `one` would hold a worker's share of `many`.
+    assert!(
+        one * 10 < many,
+        "timers start at zero: {one} ns against {many}"
+    );
+    // Another engine's pipeline makes its own scratches.
+    let (pipeline, results) = Pipeline::builder(self::engine())
+        .threads(1)
+        .scratch_pool(pool.clone())
+        .with_results();
+    pipeline.submit(sms(0)).expect("open");
+    pipeline.finish();
+    assert_eq!(results.iter().count(), 1);
+    assert_eq!(pool.idle(), 2);
+}

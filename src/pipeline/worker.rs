@@ -8,6 +8,7 @@ use crossbeam_channel::{Receiver, Select, Sender, TryRecvError};
 
 use super::histogram::LatencyHistogram;
 use super::job::{apply_envelope, Job, Outcome, Scanned};
+use super::pool::ScratchPool;
 use super::reorder::Event;
 use super::room::Room;
 use crate::engine::{Engine, Scratch};
@@ -70,6 +71,7 @@ pub(super) struct Worker {
     pub(super) sink: Sink,
     pub(super) batch: usize,
     pub(super) timing: bool,
+    pub(super) pool: Option<ScratchPool>,
 }
 
 /// Per-thread state that lives as long as the worker.
@@ -108,7 +110,10 @@ impl WallClock {
 
 impl Worker {
     pub(super) fn run(self) -> WorkerStats {
-        let mut scratch = self.engine.scratch();
+        let mut scratch = match &self.pool {
+            Some(pool) => pool.take(&self.engine),
+            None => self.engine.scratch(),
+        };
         scratch.timing = self.timing;
         let mut state = State {
             scratch,
@@ -136,7 +141,10 @@ impl Worker {
             }
         }
         self.flush(&mut state);
-        state.stats.stage_nanos = state.scratch.stage_nanos;
+        state.stats.stage_nanos = state.scratch.stage_nanos.clone();
+        if let Some(pool) = &self.pool {
+            pool.give_back(&self.engine, state.scratch);
+        }
         state.stats
     }
 

@@ -6,7 +6,11 @@
 //! times and the median of each figure is reported: other processes share
 //! the machine, and one disturbed run must not decide. Those runs do not time
 //! the engine stages (the clock reads would slow SMS by a few percent); one
-//! more run per point does, for the per-stage breakdown.
+//! more run per point does, for the per-stage breakdown. A warm-up pass
+//! first fills a [`ScratchPool`] that every run's workers take their
+//! scratches from: a long-running worker's lazy DFAs have their states
+//! built, and a benchmark whose every run started cold would measure the
+//! building.
 
 mod corpus;
 mod measure;
@@ -20,6 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use floodwall::ingest::Format;
+use floodwall::pipeline::ScratchPool;
 use floodwall::{Channel, Engine};
 
 use crate::inputs;
@@ -72,6 +77,7 @@ const DEFAULT_MESSAGES: usize = 10_000;
 
 pub fn run(engine: Engine, args: &BenchArgs) -> ExitCode {
     let engine = Arc::new(engine);
+    let pool = ScratchPool::new(&engine);
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     let max_threads = args.threads.unwrap_or(cpus).max(1);
     let runs = args.runs.max(1);
@@ -108,20 +114,20 @@ pub fn run(engine: Engine, args: &BenchArgs) -> ExitCode {
     };
     for corpus in &corpora {
         bar.set_message(format!("{} warm-up", corpus.name));
-        measure::run(&engine, corpus, max_threads, Duration::ZERO, false);
+        measure::run(&engine, &pool, corpus, max_threads, Duration::ZERO, false);
         bar.inc(1);
         let mut points = Vec::with_capacity(max_threads);
         for threads in 1..=max_threads {
             bar.set_message(format!("{} at {threads} thread(s)", corpus.name));
             let samples: Vec<_> = (0..runs)
                 .map(|_| {
-                    let point = measure::run(&engine, corpus, threads, budget, false);
+                    let point = measure::run(&engine, &pool, corpus, threads, budget, false);
                     bar.inc(1);
                     point
                 })
                 .collect();
             let mut point = measure::median(&samples);
-            point.stages = measure::run(&engine, corpus, threads, budget, true).stages;
+            point.stages = measure::run(&engine, &pool, corpus, threads, budget, true).stages;
             bar.inc(1);
             points.push(point);
         }

@@ -1,11 +1,13 @@
 //! One measured run: a fresh pipeline, the corpus submitted from this thread
-//! until the time budget is spent, then drained.
+//! until the time budget is spent, then drained. Its workers take their
+//! scratches from a pool the warm-up filled, as long-running workers would
+//! have them: the lazy DFAs' states already built.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use floodwall::pipeline::Pipeline;
+use floodwall::pipeline::{Pipeline, ScratchPool};
 use floodwall::{Action, Engine};
 use serde::Serialize;
 
@@ -52,6 +54,7 @@ pub struct Percentiles {
 /// the decode time the pipeline always measures.
 pub fn run(
     engine: &Arc<Engine>,
+    pool: &ScratchPool,
     corpus: &Corpus,
     threads: usize,
     budget: Duration,
@@ -62,6 +65,7 @@ pub fn run(
     let pipeline = Pipeline::builder(Arc::clone(engine))
         .threads(threads)
         .timing(timing)
+        .scratch_pool(pool.clone())
         .on_result(move |outcome| {
             if outcome
                 .scanned
