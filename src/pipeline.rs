@@ -169,17 +169,21 @@ impl PipelineBuilder {
         } else {
             (None, None, Sink::Direct(callback))
         };
-        let room = Arc::new(Room::default());
+        let shared_room = Arc::new(Room::default());
         let mut routed = Vec::with_capacity(self.threads);
+        let mut routed_rooms = Vec::with_capacity(self.threads);
         let mut workers = Vec::with_capacity(self.threads);
         for i in 0..self.threads {
             let (own_tx, own_rx) = crossbeam_channel::bounded(self.queue_capacity);
             routed.push(own_tx);
+            let own_room = Arc::new(Room::default());
+            routed_rooms.push(Arc::clone(&own_room));
             let worker = Worker {
                 engine: Arc::clone(&self.engine),
                 own: own_rx,
                 shared: shared_rx.clone(),
-                room: Arc::clone(&room),
+                own_room,
+                shared_room: Arc::clone(&shared_room),
                 sink: sink.clone(),
                 batch: self.batch,
                 timing: self.timing,
@@ -196,9 +200,10 @@ impl PipelineBuilder {
         Pipeline {
             submitter: Submitter {
                 gate: Arc::new(Gate::default()),
-                room,
                 shared: shared_tx,
+                shared_room,
                 routed: routed.into(),
+                routed_rooms: routed_rooms.into(),
                 order,
             },
             workers,

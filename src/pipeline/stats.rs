@@ -34,6 +34,9 @@ pub struct PipelineStats {
     pub service: LatencyHistogram,
     /// Jobs each worker took, to see how evenly routing spread them.
     pub jobs_per_worker: Vec<u64>,
+    /// Times a worker woke producers waiting for room: about one per half
+    /// queue of jobs when producers outpace the workers.
+    pub producer_wakeups: u64,
 }
 
 impl PipelineStats {
@@ -56,6 +59,7 @@ impl PipelineStats {
             latency: LatencyHistogram::default(),
             service: LatencyHistogram::default(),
             jobs_per_worker: Vec::with_capacity(workers.len()),
+            producer_wakeups: 0,
         };
         for w in workers {
             total.jobs += w.jobs;
@@ -65,6 +69,7 @@ impl PipelineStats {
             total.latency.merge(&w.latency);
             total.service.merge(&w.service);
             total.jobs_per_worker.push(w.jobs);
+            total.producer_wakeups += w.producer_wakeups;
             let times = std::iter::once(w.decode_nanos).chain(w.stage_nanos);
             for (stage, nanos) in stages.iter_mut().zip(times) {
                 stage.nanos += nanos;

@@ -94,9 +94,12 @@ pub(super) struct OrderGate {
 #[derive(Clone)]
 pub struct Submitter {
     pub(super) gate: Arc<Gate>,
-    pub(super) room: Arc<Room>,
     pub(super) shared: Sender<Queued>,
+    pub(super) shared_room: Arc<Room>,
     pub(super) routed: Arc<[Sender<Work>]>,
+    /// Where producers wait for room in each routed queue, by index: a
+    /// worker wakes only the producers waiting on a queue it drained.
+    pub(super) routed_rooms: Arc<[Arc<Room>]>,
     pub(super) order: Option<OrderGate>,
 }
 
@@ -120,8 +123,10 @@ impl Submitter {
         let queued = self.queued(job);
         let seq = queued.seq;
         let sent = match self.route(queued.job.route_key) {
-            None => self.room.send(&self.shared, queued),
-            Some(own) => self.room.send(own, Work::Job(queued)).map_err(unwrap),
+            None => self.shared_room.send(&self.shared, queued),
+            Some(i) => self.routed_rooms[i]
+                .send(&self.routed[i], Work::Job(queued))
+                .map_err(unwrap),
         };
         sent.map(|()| seq).map_err(|queued| {
             self.skip(queued.seq);
@@ -146,10 +151,12 @@ impl Submitter {
                 TrySendError::Full(q) => Refused::Full(q),
                 TrySendError::Disconnected(q) => Refused::Gone(q),
             }),
-            Some(own) => own.try_send(Work::Job(queued)).map_err(|e| match e {
-                TrySendError::Full(w) => Refused::Full(unwrap(w)),
-                TrySendError::Disconnected(w) => Refused::Gone(unwrap(w)),
-            }),
+            Some(i) => self.routed[i]
+                .try_send(Work::Job(queued))
+                .map_err(|e| match e {
+                    TrySendError::Full(w) => Refused::Full(unwrap(w)),
+                    TrySendError::Disconnected(w) => Refused::Gone(unwrap(w)),
+                }),
         };
         sent.map(|()| seq).map_err(|refused| match refused {
             Refused::Full(q) => {
@@ -171,14 +178,14 @@ impl Submitter {
         }
     }
 
-    /// The worker queue of a routed job. The key is mixed first so that keys
-    /// with a pattern (sequential ids) still spread evenly.
-    fn route(&self, key: u64) -> Option<&Sender<Work>> {
-        if key == 0 {
+    /// The worker queue of a routed job, by index. The key is mixed first
+    /// so that keys with a pattern (sequential ids) still spread evenly.
+    fn route(&self, key: u64) -> Option<usize> {
+        if key == 0 || self.routed.is_empty() {
             return None;
         }
         let mixed = key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32;
-        self.routed.get((mixed % self.routed.len() as u64) as usize)
+        Some((mixed % self.routed.len() as u64) as usize)
     }
 
     /// Tells the collector a sequence number will never complete.

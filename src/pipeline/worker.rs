@@ -61,13 +61,16 @@ pub(super) struct WorkerStats {
     pub(super) stage_nanos: Vec<u64>,
     pub(super) latency: LatencyHistogram,
     pub(super) service: LatencyHistogram,
+    pub(super) producer_wakeups: u64,
 }
 
 pub(super) struct Worker {
     pub(super) engine: Arc<Engine>,
     pub(super) own: Receiver<Work>,
     pub(super) shared: Receiver<Queued>,
-    pub(super) room: Arc<Room>,
+    /// Where producers wait for room in `own` and in `shared`.
+    pub(super) own_room: Arc<Room>,
+    pub(super) shared_room: Arc<Room>,
     pub(super) sink: Sink,
     pub(super) batch: usize,
     pub(super) timing: bool,
@@ -125,6 +128,11 @@ impl Worker {
         let mut stopping = false;
         while !stopping {
             stopping = self.take_batch(&mut batch);
+            let woke = [
+                self.own_room.taken(&self.own),
+                self.shared_room.taken(&self.shared),
+            ];
+            state.stats.producer_wakeups += woke.iter().filter(|&&w| w).count() as u64;
             for queued in batch.drain(..) {
                 self.process(queued, &mut state);
             }
@@ -170,8 +178,6 @@ impl Worker {
         }
         let free = self.batch.saturating_sub(batch.len());
         batch.extend(self.shared.try_iter().take(free));
-        self.room.taken(&self.own);
-        self.room.taken(&self.shared);
         stopping
     }
 
