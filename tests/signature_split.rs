@@ -148,3 +148,36 @@ fn rules_sharing_one_expression_all_fire() {
         );
     }
 }
+
+/// A start after a cold one reads every profile, lazy-DFA choice and
+/// database the cold one wrote, and writes nothing new: it is the warm
+/// start the cache is for. (Deciding on costs more precise than the cache
+/// keeps made the shipped rules' second start miss.)
+#[test]
+fn the_start_after_a_cold_one_finds_everything_in_the_cache() {
+    let rules = RuleSet::embedded().expect("shipped rules load");
+    let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("warm-start-cache");
+    let _ = std::fs::remove_dir_all(&cache);
+    let entries = || -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(&cache)
+            .map(|dir| {
+                dir.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
+    };
+    let build = || {
+        Engine::builder(rules.clone())
+            .cache_dir(Some(cache.clone()))
+            .build()
+            .expect("generated rules compile")
+    };
+    build();
+    let cold = entries();
+    assert!(cold.iter().any(|n| n.starts_with("lazy-dfa-")), "{cold:?}");
+    build();
+    assert_eq!(entries(), cold);
+}

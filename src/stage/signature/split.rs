@@ -131,10 +131,16 @@ pub(super) fn decide(
         .and_then(|text| parse_costs(&text, patterns.len()));
     let costs = cached.unwrap_or_else(|| {
         let sample_costs = measure(patterns, sample, threshold);
+        let text = format_costs(&sample_costs);
         if let Some(dir) = cache_dir {
-            cache::write_text(dir, &name, &format_costs(&sample_costs));
+            cache::write_text(dir, &name, &text);
         }
-        sample_costs
+        // Decide on the costs as the cache holds them (a tenth of a ns), so
+        // that the next start, reading them, splits and orders the patterns
+        // the same way and finds this start's lazy-DFA choice and databases
+        // in the cache. With full precision, the shipped rules' second start
+        // missed both and took 7 s instead of 0.1.
+        parse_costs(&text, patterns.len()).unwrap_or(sample_costs)
     });
     let hs_costs: Vec<Option<f64>> = costs.iter().map(|c| c.0).collect();
     let expensive = profile::expensive(&hs_costs, threshold);
