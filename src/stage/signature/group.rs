@@ -1,5 +1,5 @@
 //! One (channel, target) group: its shared Hyperscan database (rule patterns,
-//! phrase-list literals and gate literals), its lazy DFA, the slow patterns
+//! phrase-list literals and gate literals), its lazy DFAs, the slow patterns
 //! split out of the database with their gates, PCRE2-only patterns, large
 //! phrase lists and block lists, and how a text is scanned against all of them.
 

@@ -9,7 +9,8 @@
 //! A few expensive patterns can dominate a shared database; [`split`] moves
 //! them out (measured by [`profile`], gated by [`gate`], [`word_run`] or
 //! [`repeated_word`]), and hands the patterns a [`lazy_dfa`] runs with the
-//! same meaning and less cost to one, all without changing any result;
+//! same meaning and less cost to lazy DFAs ([`dfa_choice`] picks which), all
+//! without changing any result;
 //! [`cache`] keeps compiled databases and measurements on disk between starts.
 
 mod cache;

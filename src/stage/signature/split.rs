@@ -32,10 +32,12 @@
 //! two patterns and is neutral.
 //!
 //! Then the patterns a [lazy DFA](super::lazy_dfa) runs with Hyperscan's
-//! meaning move to one, whatever their placement, when the sample says the
-//! DFA costs less than they did ([`choose_lazy_dfa`]). On the shipped rules
-//! that is a dozen per body and subject: the obfuscation chains and the
-//! longest alternations, which Hyperscan ran on every byte of every SMS.
+//! meaning move to one of up to four per target, whatever their placement,
+//! when [the choice](super::dfa_choice) measures that their DFA's states
+//! fit and that it costs less than they did ([`choose_lazy_dfa`]). On the
+//! shipped rules that is 146 patterns in 10 DFAs, the obfuscation chains and
+//! long alternations among them, which Hyperscan ran on every byte of every
+//! SMS.
 //!
 //! Results are identical with and without the split: a gate is a necessary
 //! condition for a match, and the same pattern runs on the same text in
