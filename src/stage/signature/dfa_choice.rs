@@ -235,6 +235,14 @@ mod tests {
     use crate::stage::signature::lazy_dfa::tests::{prepared, random_a_b};
     use crate::stage::signature::lazy_dfa::translate;
 
+    /// `len` random bytes from `a` to `d`.
+    fn random_a_to_d(len: usize) -> Vec<u8> {
+        random_a_b(len * 2)
+            .chunks(2)
+            .map(|pair| b'a' + (pair[0] - b'a') * 2 + (pair[1] - b'a'))
+            .collect()
+    }
+
     fn costing(pattern: &str, caseless: bool, ns: f64) -> (Hir, f64) {
         let hir = translate(&prepared(pattern, caseless)).expect("translates");
         (hir, ns)
@@ -257,10 +265,7 @@ mod tests {
         assert_eq!(choose(&[], &words), none);
         // Two windows over a 4-letter alphabet: the DFA tracks where in the
         // last 16 bytes each `a` and `b` was, a new state nearly every byte.
-        let mut mixed: Vec<u8> = random_a_b(400_000)
-            .chunks(2)
-            .map(|pair| b'a' + (pair[0] - b'a') * 2 + (pair[1] - b'a'))
-            .collect();
+        let mut mixed = random_a_to_d(200_000);
         mixed.extend_from_slice(&words);
         let windows = costing("a[a-d]{15}e|b[a-d]{15}e", false, 1e15);
         // However much it would save, a DFA that outgrows its budget is
@@ -279,10 +284,7 @@ mod tests {
     /// cache for N = 3, 42 KB for N = 8 (measured), and never a clear.
     #[test]
     fn refuses_patterns_whose_states_outgrow_the_budget_though_they_fit_the_cache() {
-        let text: Vec<u8> = random_a_b(80_000)
-            .chunks(2)
-            .map(|pair| b'a' + (pair[0] - b'a') * 2 + (pair[1] - b'a'))
-            .collect();
+        let text = random_a_to_d(40_000);
         let dear = |p: &str| costing(p, false, 1e9);
         let candidates = [dear("a[a-d]{3}e"), dear("a[a-d]{8}e"), dear("b[a-d]{3}e")];
         assert_eq!(choose_within(&candidates, &text, 16 * 1024), [[0, 2]]);
@@ -304,10 +306,7 @@ mod tests {
 
     #[test]
     fn patterns_that_fit_alone_but_not_together_go_to_two_dfas() {
-        let text: Vec<u8> = random_a_b(80_000)
-            .chunks(2)
-            .map(|pair| b'a' + (pair[0] - b'a') * 2 + (pair[1] - b'a'))
-            .collect();
+        let text = random_a_to_d(40_000);
         let (a, b) = ("a[a-d]{6}e", "b[a-d]{6}e");
         let probe = Probe::new(&text, usize::MAX);
         let alone = states(&probe, &[a]).max(states(&probe, &[b]));
