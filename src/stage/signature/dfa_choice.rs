@@ -43,6 +43,12 @@ const CHUNK: usize = 8;
 /// DFAs per target at most: each is one more pass over every text, and up
 /// to [`DFA_CACHE_BYTES`] more per thread.
 const MAX_DFAS: usize = 4;
+/// DFAs built and timed per target at most, so that a rule set whose
+/// candidates keep not fitting cannot stretch a cold start without bound:
+/// each trial scans 450 KB, and one that thrashes takes up to a few hundred
+/// ms. The 1,500 hard rules' largest target needed 153, the shipped rules'
+/// 115.
+const MAX_TRIALS: usize = 256;
 /// The choice ends after this many chunks in a row added nothing: the
 /// candidates after them cost less in Hyperscan still.
 const MAX_IDLE_CHUNKS: usize = 3;
@@ -150,10 +156,15 @@ fn xorshift(seed: u64) -> impl FnMut() -> u64 {
 /// The candidates (each a pattern and what it costs alone in Hyperscan,
 /// most expensive first) that go to lazy DFAs, by index: one list per DFA.
 pub(super) fn choose(candidates: &[(Hir, f64)], sample: &[u8]) -> Vec<Vec<usize>> {
-    choose_within(candidates, sample, STATE_BUDGET)
+    choose_within(candidates, sample, STATE_BUDGET, MAX_TRIALS)
 }
 
-fn choose_within(candidates: &[(Hir, f64)], sample: &[u8], budget: usize) -> Vec<Vec<usize>> {
+fn choose_within(
+    candidates: &[(Hir, f64)],
+    sample: &[u8],
+    budget: usize,
+    mut trials: usize,
+) -> Vec<Vec<usize>> {
     let probe = Probe::new(sample, budget);
     let mut dfas = Vec::new();
     let mut left: Vec<usize> = (0..candidates.len()).collect();
@@ -164,6 +175,7 @@ fn choose_within(candidates: &[(Hir, f64)], sample: &[u8], budget: usize) -> Vec
             chosen: Vec::new(),
             dfa_cost: 0.0,
             did_not_fit: Vec::new(),
+            trials: &mut trials,
         };
         let mut idle = 0;
         let mut tried = 0;
@@ -201,12 +213,18 @@ struct Choice<'a> {
     dfa_cost: f64,
     /// Candidates refused because the DFA would not fit with them.
     did_not_fit: Vec<usize>,
+    /// Trials left for the whole target.
+    trials: &'a mut usize,
 }
 
 impl Choice<'_> {
     /// Adds `ids` if the DFA then fits and saves time; halves them if it
     /// does not fit.
     fn add(&mut self, ids: &[usize]) {
+        if *self.trials == 0 {
+            return;
+        }
+        *self.trials -= 1;
         let trial: Vec<usize> = self.chosen.iter().chain(ids).copied().collect();
         let hirs: Vec<Hir> = trial
             .iter()
@@ -287,8 +305,14 @@ mod tests {
         let text = random_a_to_d(40_000);
         let dear = |p: &str| costing(p, false, 1e9);
         let candidates = [dear("a[a-d]{3}e"), dear("a[a-d]{8}e"), dear("b[a-d]{3}e")];
-        assert_eq!(choose_within(&candidates, &text, 16 * 1024), [[0, 2]]);
-        assert_eq!(choose_within(&candidates, &text, STATE_BUDGET), [[0, 1, 2]]);
+        assert_eq!(
+            choose_within(&candidates, &text, 16 * 1024, MAX_TRIALS),
+            [[0, 2]]
+        );
+        assert_eq!(
+            choose_within(&candidates, &text, STATE_BUDGET, MAX_TRIALS),
+            [[0, 1, 2]]
+        );
     }
 
     /// The cache a DFA of `patterns` fills on the probe's texts.
@@ -315,9 +339,21 @@ mod tests {
         let budget = (alone + together) / 2;
         let dear = |p: &str| costing(p, false, 1e9);
         assert_eq!(
-            choose_within(&[dear(a), dear(b)], &text, budget),
+            choose_within(&[dear(a), dear(b)], &text, budget, MAX_TRIALS),
             [[0], [1]]
         );
+    }
+
+    #[test]
+    fn stops_trying_after_the_trial_limit() {
+        let words = b"free cash now, act now! win big today ".repeat(400);
+        let phrases: Vec<(Hir, f64)> = (0..40)
+            .map(|n| costing(&format!(r"\bfree\s+cash{n}\b"), true, 50_000.0))
+            .collect();
+        let all = choose_within(&phrases, &words, STATE_BUDGET, MAX_TRIALS);
+        assert_eq!(all, [(0..40).collect::<Vec<_>>()]);
+        let two = choose_within(&phrases, &words, STATE_BUDGET, 2);
+        assert_eq!(two, [(0..2 * CHUNK).collect::<Vec<_>>()], "a trial a chunk");
     }
 
     #[test]
