@@ -35,7 +35,7 @@
 //! meaning move to one of up to four per target, whatever their placement,
 //! when [the choice](super::dfa_choice) measures that their DFA's states
 //! fit and that it costs less than they did ([`choose_lazy_dfa`]). On the
-//! shipped rules that is 146 patterns in 10 DFAs, the obfuscation chains and
+//! shipped rules that is about 140 patterns in 10 DFAs, the obfuscation chains and
 //! long alternations among them, which Hyperscan ran on every byte of every
 //! SMS.
 //!
