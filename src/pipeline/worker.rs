@@ -128,11 +128,8 @@ impl Worker {
         let mut stopping = false;
         while !stopping {
             stopping = self.take_batch(&mut batch);
-            let woke = [
-                self.own_room.taken(&self.own),
-                self.shared_room.taken(&self.shared),
-            ];
-            state.stats.producer_wakeups += woke.iter().filter(|&&w| w).count() as u64;
+            state.stats.producer_wakeups += u64::from(self.own_room.taken(&self.own))
+                + u64::from(self.shared_room.taken(&self.shared));
             for queued in batch.drain(..) {
                 self.process(queued, &mut state);
             }

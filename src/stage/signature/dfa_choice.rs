@@ -80,8 +80,8 @@ impl Probe {
     }
 
     /// Nanoseconds per KB of novel text, seen once, for a DFA of `hirs`
-    /// after the warm-up, or `None` if it does not build, its cache had to be cleared,
-    /// or its states outgrow the budget.
+    /// after the warm-up, or `None` if it does not build, its cache had to
+    /// be cleared, or its states outgrow the budget.
     fn cost(&self, hirs: &[Hir]) -> Option<f64> {
         let dfa = build(hirs, DFA_CACHE_BYTES).ok()?;
         let mut cache = dfa.create_cache();

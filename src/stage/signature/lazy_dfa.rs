@@ -25,9 +25,9 @@
 //! positions multiply with their partial matches: with the 15 shipped
 //! patterns that have one, the shipped mail body rules cleared an 8 MB cache
 //! about three times per pass over the phishing corpus (250 µs a KB);
-//! without them, one pass used 2.8 MB and the next cost 3.1 µs a KB. Hyperscan has engines made for bounded
-//! repeats, so a pattern with a repetition bound above [`MAX_REPEAT`] stays
-//! there.
+//! without them, one pass used 2.8 MB and the next cost 3.1 µs a KB.
+//! Hyperscan has engines made for bounded repeats, so a pattern with a
+//! repetition bound above [`MAX_REPEAT`] stays there.
 //!
 //! *Hostile text.* A lazy DFA builds its states while it scans, in a
 //! per-thread cache; a text made to create a new state every few bytes would

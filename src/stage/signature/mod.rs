@@ -10,8 +10,8 @@
 //! them out (measured by [`profile`], gated by [`gate`], [`word_run`] or
 //! [`repeated_word`]), and hands the patterns a [`lazy_dfa`] runs with the
 //! same meaning and less cost to lazy DFAs ([`dfa_choice`] picks which), all
-//! without changing any result;
-//! [`cache`] keeps compiled databases and measurements on disk between starts.
+//! without changing any result; [`cache`] keeps compiled databases and
+//! measurements on disk between starts.
 
 mod cache;
 mod compile;
@@ -76,7 +76,7 @@ pub struct SignatureOptions {
     /// EXPENSIVE_FLOOR_NS)`; `Some(0.0)` treats every pattern as expensive,
     /// which tests use to exercise every path.
     pub expensive_above_ns: Option<f64>,
-    /// With the split, let a lazy DFA take the patterns it runs faster
+    /// With the split, let lazy DFAs take the patterns they run faster
     /// than the shared database (see [`lazy_dfa`]). Results are the same
     /// either way; tests turn it off to exercise every gate.
     pub lazy_dfa: bool,

@@ -67,7 +67,7 @@ pub(super) fn pcre2_cost(regex: &pcre2::bytes::Regex, sample: &[u8]) -> Option<f
     })
 }
 
-pub(super) fn best_of(sample: &[u8], mut run: impl FnMut() -> u64) -> Option<f64> {
+fn best_of(sample: &[u8], mut run: impl FnMut() -> u64) -> Option<f64> {
     let mut best = f64::INFINITY;
     for _ in 0..RUNS {
         let start = Instant::now();

@@ -16,8 +16,8 @@
 //! The idiom is recognised on the pattern text, in exactly this shape or
 //! with the back-references written out (`\b(\w{4,})\s+\1\s+\1\b`, common
 //! in SpamAssassin-style sets); any other pattern gets no gate and runs as
-//! before. Patterns with the `u` flag
-//! are refused: their `\w` is Unicode, and the pass below knows ASCII words.
+//! before. Patterns with the `u` flag are refused: their `\w` is Unicode,
+//! and the pass below knows ASCII words.
 
 use crate::rules::Flags;
 

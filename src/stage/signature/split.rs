@@ -35,9 +35,9 @@
 //! meaning move to one of up to four per target, whatever their placement,
 //! when [the choice](super::dfa_choice) measures that their DFA's states
 //! fit and that it costs less than they did ([`choose_lazy_dfa`]). On the
-//! shipped rules that is about 140 patterns in 10 DFAs, the obfuscation chains and
-//! long alternations among them, which Hyperscan ran on every byte of every
-//! SMS.
+//! shipped rules that is about 140 patterns in 10 DFAs, the obfuscation
+//! chains and long alternations among them, which Hyperscan ran on every
+//! byte of every SMS.
 //!
 //! Results are identical with and without the split: a gate is a necessary
 //! condition for a match, and the same pattern runs on the same text in
@@ -84,7 +84,7 @@ pub enum Placement {
     GatedPcre2,
     /// Through PCRE2 on every text (no gate, PCRE2 much cheaper).
     Pcre2,
-    /// In the target's [lazy DFA](super::lazy_dfa), with the other
+    /// In one of the target's [lazy DFAs](super::lazy_dfa), with other
     /// patterns that run faster there.
     LazyDfa,
 }
