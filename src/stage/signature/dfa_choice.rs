@@ -34,7 +34,8 @@ use std::time::Instant;
 use regex_syntax::hir::Hir;
 
 use super::lazy_dfa::{build, DFA_CACHE_BYTES};
-use regex_automata::{Input, PatternSet};
+use super::walk::{walk_together, Walk};
+use regex_automata::PatternSet;
 
 /// The states a DFA may build on the warm-up texts.
 pub const STATE_BUDGET: usize = DFA_CACHE_BYTES / 4;
@@ -87,10 +88,9 @@ impl Probe {
         let mut cache = dfa.create_cache();
         let mut found = PatternSet::new(dfa.pattern_len());
         let mut scan = |text: &[u8]| {
-            found.clear();
-            let ok = dfa
-                .try_which_overlapping_matches(&mut cache, &Input::new(text), &mut found)
-                .is_ok();
+            let mut walk = [Walk::new(&dfa, &mut cache, &mut found, text)];
+            walk_together(&mut walk);
+            let ok = matches!(walk[0].outcome(), Some(Ok(())));
             ok && cache.clear_count() == 0 && cache.memory_usage() <= self.budget
         };
         if !self.warm.iter().all(|text| scan(text)) || !scan(&self.novel) {
@@ -322,8 +322,7 @@ mod tests {
         let mut cache = dfa.create_cache();
         let mut found = PatternSet::new(dfa.pattern_len());
         for text in probe.warm.iter().chain([&probe.novel]) {
-            let input = Input::new(text);
-            let _ = dfa.try_which_overlapping_matches(&mut cache, &input, &mut found);
+            walk_together(&mut [Walk::new(&dfa, &mut cache, &mut found, text)]);
         }
         cache.memory_usage()
     }

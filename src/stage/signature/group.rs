@@ -16,6 +16,7 @@ use super::lists::{BlockLists, PhraseLists};
 use super::regexes::{RegexRegistry, RegexSlot};
 use super::repeated_word::{EqualRuns, RepeatedWord, WordPass};
 use super::split::{self, Decision, Gate, Placement};
+use super::walk::MAX_WALKS;
 use super::word_run::longest_word_run;
 use crate::rules::{Flags, ListMatch, Matcher, RuleError, RuleSet, Target};
 use crate::stage::Evidence;
@@ -401,10 +402,23 @@ impl TargetGroup {
                 }
             }
         }
-        for GroupDfa { dfa, symbols } in &self.dfas {
-            dfa.scan(text, dfa_scratch, hs, |x| {
-                symbols[x].iter().for_each(|&s| evidence.fire(s))
-            });
+        for dfas in self.dfas.chunks(MAX_WALKS) {
+            let fire = |i: usize, x: usize| {
+                dfas[i].symbols[x].iter().for_each(|&s| evidence.fire(s))
+            };
+            let scratch = &mut *dfa_scratch;
+            match dfas {
+                [] => {}
+                [a] => LazyDfa::scan_together([&a.dfa], text, scratch, hs, fire),
+                [a, b] => LazyDfa::scan_together([&a.dfa, &b.dfa], text, scratch, hs, fire),
+                [a, b, c] => {
+                    LazyDfa::scan_together([&a.dfa, &b.dfa, &c.dfa], text, scratch, hs, fire)
+                }
+                [a, b, c, d, ..] => {
+                    let four = [&a.dfa, &b.dfa, &c.dfa, &d.dfa];
+                    LazyDfa::scan_together(four, text, scratch, hs, fire)
+                }
+            }
         }
         let mut longest_run: Option<usize> = None;
         equal_runs.clear();

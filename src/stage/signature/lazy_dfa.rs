@@ -43,10 +43,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use hyperscan::prelude::*;
 use regex_automata::hybrid::dfa::{Cache, DFA};
 use regex_automata::nfa::thompson::{self, WhichCaptures};
-use regex_automata::{Input, MatchKind, PatternSet};
+use regex_automata::{MatchKind, PatternSet};
 use regex_syntax::hir::{Hir, HirKind, Look};
 
 use super::compile::{EnginePath, PreparedPattern};
+use super::walk::{walk_together, Walk};
 
 /// Per-thread state cache of one lazy DFA; [the choice](super::dfa_choice)
 /// keeps only a set of patterns whose states fit well within it on text
@@ -162,46 +163,65 @@ impl LazyDfa {
         }
     }
 
-    /// Calls `each` with the index of every pattern that matches `text`.
-    pub fn scan(
-        &self,
+    /// Calls `each(i, p)` for every pattern `p` of `dfas[i]` that matches
+    /// `text`, the DFAs [walked side by side](super::walk).
+    pub fn scan_together<const N: usize>(
+        dfas: [&LazyDfa; N],
         text: &[u8],
         scratch: &mut [DfaScratch],
         hs: Option<&Scratch>,
-        mut each: impl FnMut(usize),
+        mut each: impl FnMut(usize, usize),
     ) {
-        let DfaScratch {
-            cache,
-            found,
-            scanned,
-        } = &mut scratch[self.slot];
-        found.clear();
-        if !self.off.load(Ordering::Relaxed) {
-            let clears = cache.clear_count();
-            let searched = self
-                .dfa
-                .try_which_overlapping_matches(cache, &Input::new(text), found);
-            *scanned += text.len() as u64;
-            if cache.clear_count() != clears {
-                if *scanned < MIN_BYTES_PER_CLEAR {
-                    self.off.store(true, Ordering::Relaxed);
-                    *cache = self.dfa.create_cache();
-                }
-                *scanned = 0;
+        let mut mine = scratch
+            .get_disjoint_mut(dfas.map(|d| d.slot))
+            .expect("each lazy DFA has a scratch slot of its own");
+        let on = dfas.map(|d| !d.off.load(Ordering::Relaxed));
+        let clears = mine.each_ref().map(|s| s.cache.clear_count());
+        let mut lane = 0;
+        let mut walks = mine.each_mut().map(|s| {
+            let dfa = &dfas[lane].dfa;
+            let walked = if on[lane] { text } else { &[] };
+            lane += 1;
+            Walk::new(dfa, &mut s.cache, &mut s.found, walked)
+        });
+        walk_together(&mut walks);
+        let walked = std::array::from_fn::<_, N, _>(|i| {
+            on[i] && matches!(walks[i].outcome(), Some(Ok(())))
+        });
+        for (i, s) in mine.iter_mut().enumerate() {
+            if on[i] {
+                dfas[i].account(s, text.len(), clears[i]);
             }
-            if searched.is_ok() {
-                found.iter().for_each(|id| each(id.as_usize()));
-                return;
+            if !walked[i] {
+                dfas[i].fall_back(text, s, hs);
             }
+            s.found.iter().for_each(|id| each(i, id.as_usize()));
         }
-        // Gave up, or off: the same patterns, exactly, in Hyperscan.
+    }
+
+    /// Turns the DFA off if this thread's cache was cleared too soon (see
+    /// [`MIN_BYTES_PER_CLEAR`]).
+    fn account(&self, scratch: &mut DfaScratch, walked: usize, clears: usize) {
+        scratch.scanned += walked as u64;
+        if scratch.cache.clear_count() != clears {
+            if scratch.scanned < MIN_BYTES_PER_CLEAR {
+                self.off.store(true, Ordering::Relaxed);
+                scratch.cache = self.dfa.create_cache();
+            }
+            scratch.scanned = 0;
+        }
+    }
+
+    /// The same patterns, exactly, in Hyperscan: for a text the DFA gave up
+    /// on, or every text once it is off.
+    fn fall_back(&self, text: &[u8], scratch: &mut DfaScratch, hs: Option<&Scratch>) {
+        scratch.found.clear();
         let Some(hs) = hs else { return };
-        found.clear();
+        let found = &mut scratch.found;
         let _ = self.fallback.scan(text, hs, |id, _, _, _| {
             found.insert(regex_automata::PatternID::must(id as usize));
             Matching::Continue
         });
-        found.iter().for_each(|id| each(id.as_usize()));
     }
 }
 
@@ -256,7 +276,8 @@ pub(super) mod tests {
     fn found(dfa: &LazyDfa, text: &[u8]) -> Vec<usize> {
         let hs = dfa.fallback.alloc_scratch().expect("scratch");
         let mut out = Vec::new();
-        dfa.scan(text, &mut [dfa.new_scratch()], Some(&hs), |x| out.push(x));
+        let mut scratch = [dfa.new_scratch()];
+        LazyDfa::scan_together([dfa], text, &mut scratch, Some(&hs), |_, x| out.push(x));
         out
     }
 
@@ -377,14 +398,9 @@ pub(super) mod tests {
         let mut text = random_a_b(50_000);
         text.extend_from_slice(b"abbbbbbbbbbbbc");
         let mut scratch = dfa.new_scratch();
-        let gave_up = dfa
-            .dfa
-            .try_which_overlapping_matches(
-                &mut scratch.cache,
-                &Input::new(&text),
-                &mut scratch.found,
-            )
-            .is_err();
+        let mut walk = [Walk::new(&dfa.dfa, &mut scratch.cache, &mut scratch.found, &text)];
+        walk_together(&mut walk);
+        let gave_up = matches!(walk[0].outcome(), Some(Err(_)));
         assert!(gave_up, "the DFA gives up on this text");
         assert!(!dfa.off.load(Ordering::Relaxed));
         assert_eq!(found(&dfa, &text), [0]);

@@ -25,6 +25,7 @@ mod regexes;
 mod repeated_word;
 mod split;
 mod targets;
+mod walk;
 mod word_run;
 
 use std::collections::BTreeMap;

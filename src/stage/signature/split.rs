@@ -70,7 +70,7 @@ type Regex = Arc<pcre2::bytes::Regex>;
 /// cached costs are not read with new meaning.
 const PROFILE_FORMAT: &[u8] = b"profile-3";
 /// The same for the lazy-DFA choice.
-const LAZY_DFA_FORMAT: &[u8] = b"lazy-dfa-4";
+const LAZY_DFA_FORMAT: &[u8] = b"lazy-dfa-5";
 
 /// Where a pattern runs after the split.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
