@@ -172,9 +172,18 @@ impl LazyDfa {
         hs: Option<&Scratch>,
         mut each: impl FnMut(usize, usize),
     ) {
-        let mut mine = scratch
-            .get_disjoint_mut(dfas.map(|d| d.slot))
-            .expect("each lazy DFA has a scratch slot of its own");
+        // A group's DFAs take consecutive slots when it is built.
+        let Some(first) = dfas.first().map(|d| d.slot) else { return };
+        let consecutive = dfas.iter().enumerate().all(|(i, d)| d.slot == first + i);
+        let window = scratch.get_mut(first..first + N).filter(|_| consecutive);
+        let Some(Ok(mine)) = window.map(<&mut [DfaScratch; N]>::try_from) else {
+            assert!(N > 1, "lazy DFA slot {first} has no scratch");
+            for (i, dfa) in dfas.into_iter().enumerate() {
+                let alone: &mut dyn FnMut(usize, usize) = &mut |_, p| each(i, p);
+                LazyDfa::scan_together([dfa], text, scratch, hs, alone);
+            }
+            return;
+        };
         let on = dfas.map(|d| !d.off.load(Ordering::Relaxed));
         let clears = mine.each_ref().map(|s| s.cache.clear_count());
         let mut lane = 0;
@@ -371,6 +380,21 @@ pub(super) mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn dfas_in_any_slots_scan_as_they_would_alone() {
+        let p = [prepared("ab+c", false), prepared(r"\bcd", false), prepared("zz", false)];
+        let mut a = dfa_of(&[&p[0], &p[1]], DFA_CACHE_BYTES);
+        let b = dfa_of(&[&p[2]], DFA_CACHE_BYTES);
+        a.slot = 1;
+        let hs = a.fallback.alloc_scratch().expect("scratch");
+        let mut scratch = [b.new_scratch(), a.new_scratch()];
+        let text = b"xabbbc cd zz";
+        let mut out = Vec::new();
+        LazyDfa::scan_together([&a, &b], text, &mut scratch, Some(&hs), |i, x| out.push((i, x)));
+        out.sort();
+        assert_eq!(out, [(0, 0), (0, 1), (1, 0)]);
     }
 
     pub(in crate::stage::signature) fn random_a_b(len: usize) -> Vec<u8> {
