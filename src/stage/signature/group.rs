@@ -16,7 +16,6 @@ use super::lists::{BlockLists, PhraseLists};
 use super::regexes::{RegexRegistry, RegexSlot};
 use super::repeated_word::{EqualRuns, RepeatedWord, WordPass};
 use super::split::{self, Decision, Gate, Placement};
-use super::walk::MAX_WALKS;
 use super::word_run::longest_word_run;
 use crate::rules::{Flags, ListMatch, Matcher, RuleError, RuleSet, Target};
 use crate::stage::Evidence;
@@ -350,6 +349,12 @@ fn gate_pattern(literal: &[u8]) -> PreparedPattern {
     )
 }
 
+impl AsRef<LazyDfa> for GroupDfa {
+    fn as_ref(&self) -> &LazyDfa {
+        &self.dfa
+    }
+}
+
 impl TargetGroup {
     /// The databases, for sizing the per-thread Hyperscan scratch.
     pub fn databases(&self) -> impl Iterator<Item = &BlockDatabase> {
@@ -402,24 +407,10 @@ impl TargetGroup {
                 }
             }
         }
-        for dfas in self.dfas.chunks(MAX_WALKS) {
-            let fire = |i: usize, x: usize| {
-                dfas[i].symbols[x].iter().for_each(|&s| evidence.fire(s))
-            };
-            let scratch = &mut *dfa_scratch;
-            match dfas {
-                [] => {}
-                [a] => LazyDfa::scan_together([&a.dfa], text, scratch, hs, fire),
-                [a, b] => LazyDfa::scan_together([&a.dfa, &b.dfa], text, scratch, hs, fire),
-                [a, b, c] => {
-                    LazyDfa::scan_together([&a.dfa, &b.dfa, &c.dfa], text, scratch, hs, fire)
-                }
-                [a, b, c, d, ..] => {
-                    let four = [&a.dfa, &b.dfa, &c.dfa, &d.dfa];
-                    LazyDfa::scan_together(four, text, scratch, hs, fire)
-                }
-            }
-        }
+        let fire = |i: usize, x: usize| {
+            self.dfas[i].symbols[x].iter().for_each(|&s| evidence.fire(s))
+        };
+        LazyDfa::scan_together(&self.dfas, text, dfa_scratch, hs, fire);
         let mut longest_run: Option<usize> = None;
         equal_runs.clear();
         equal_runs.resize(self.word_passes.len(), None);

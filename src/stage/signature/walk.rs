@@ -22,7 +22,7 @@ use regex_automata::{Input, MatchError, PatternSet};
 
 /// How many walks go side by side: as many DFAs as a target may have (more
 /// go in a second round).
-pub(super) const MAX_WALKS: usize = 4;
+pub(super) const MAX_WALKS: usize = 8;
 
 /// One DFA's walk over one text, collecting the patterns that match.
 pub(super) struct Walk<'a> {
@@ -153,7 +153,7 @@ impl<'a> Walk<'a> {
 }
 
 /// Walks all of `walks` to their end, a byte of each in turn.
-pub(super) fn walk_together(walks: &mut [Walk<'_>]) {
+pub(super) fn walk_together<const N: usize>(walks: &mut [Walk<'_>; N]) {
     loop {
         let mut going = false;
         for walk in walks.iter_mut() {
