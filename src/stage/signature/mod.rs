@@ -26,6 +26,7 @@ mod repeated_word;
 mod split;
 mod targets;
 mod walk;
+mod word_bytes;
 mod word_run;
 
 use std::collections::BTreeMap;

@@ -19,6 +19,7 @@
 //! before. Patterns with the `u` flag are refused: their `\w` is Unicode,
 //! and the pass below knows ASCII words.
 
+use super::word_bytes::{each_word_run, WordClass};
 use crate::rules::Flags;
 
 /// `min_repeats + 1` words in a row are equal (ASCII case folded when
@@ -190,43 +191,22 @@ impl WordPass {
         let mut previous: Option<(usize, usize)> = None;
         // Equal words in a row so far, ending with the previous word.
         let mut run = 1;
-        let mut i = 0;
-        let n = text.len();
-        while i < n {
-            let start = i;
-            while i < n && IS_WORD[usize::from(text[i])] {
-                i += 1;
-            }
-            let len = i - start;
-            let equal = previous.is_some_and(|(p, plen)| {
-                let (a, b) = (&text[p..p + plen], &text[start..i]);
-                plen == len && ((self.caseless && a.eq_ignore_ascii_case(b)) || a == b)
+        each_word_run(text, WordClass::Ascii, |start, end| {
+            let len = end - start;
+            let equal = previous.is_some_and(|(p, p_end)| {
+                let (a, b) = (&text[p..p_end], &text[start..end]);
+                p_end - p == len
+                    && text[p_end..start].iter().all(|&b| self.separates(b))
+                    && ((self.caseless && a.eq_ignore_ascii_case(b)) || a == b)
             });
             run = if equal { run + 1 } else { 1 };
             let longest = &mut runs.0[len.min(LONG)];
             *longest = (*longest).max(run);
-            let mut clean_gap = true;
-            while i < n && !IS_WORD[usize::from(text[i])] {
-                clean_gap &= self.separates(text[i]);
-                i += 1;
-            }
-            previous = (clean_gap && len > 0).then_some((start, len));
-        }
+            previous = Some((start, end));
+        });
         runs
     }
 }
-
-/// ASCII word bytes, `\w` without the `u` flag.
-const IS_WORD: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric() || c == b'_';
-        b += 1;
-    }
-    table
-};
 
 #[cfg(test)]
 mod tests {

@@ -5,7 +5,7 @@
 //! the built-in sample). But every match contains a run of at least N
 //! consecutive word bytes, and most texts have no run that long: words are
 //! short, and only hashes, tracking ids and long URLs make long runs. The
-//! longest run of a text is one table-lookup pass over it, so such a
+//! longest run of a text is one [pass](super::word_bytes) over it, so such a
 //! pattern runs only on texts whose longest run reaches its N.
 //!
 //! *Word byte* here is ASCII `[0-9A-Za-z_]` or any byte ≥ 0x80: a superset
@@ -15,23 +15,23 @@
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
+use super::word_bytes::{each_word_run, WordClass};
+
 /// Gates on shorter runs would open for ordinary words (English words
 /// above 12 letters are rare; runs of 12 are common in base64 and ids).
 pub(super) const MIN_WORD_RUN: usize = 12;
 
 /// Whether `b` can be part of a `\w` match in any mode.
-pub(super) fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+fn is_word_byte(b: u8) -> bool {
+    WordClass::AsciiAndHigh.contains(b)
 }
 
 /// The longest run of word bytes in `text`.
 pub(super) fn longest_word_run(text: &[u8]) -> usize {
     let mut longest = 0;
-    let mut run = 0;
-    for &b in text {
-        run = if is_word_byte(b) { run + 1 } else { 0 };
-        longest = longest.max(run);
-    }
+    each_word_run(text, WordClass::AsciiAndHigh, |start, end| {
+        longest = longest.max(end - start)
+    });
     longest
 }
 
