@@ -41,7 +41,7 @@ fn word_bits8(bytes: [u8; 8], class: WordClass) -> u64 {
     let x = u64::from_le_bytes(bytes);
     let high = x & HIGH;
     let x7 = x & !HIGH;
-    let letters = in_range(x7 | ONES * 0x20, b'a', b'z');
+    let letters = in_range(x7 | (ONES * 0x20), b'a', b'z');
     let ascii = (letters | in_range(x7, b'0', b'9') | in_range(x7, b'_', b'_')) & !high;
     let lanes = match class {
         WordClass::Ascii => ascii,
