@@ -70,7 +70,7 @@ type Regex = Arc<pcre2::bytes::Regex>;
 /// cached costs are not read with new meaning.
 const PROFILE_FORMAT: &[u8] = b"profile-3";
 /// The same for the lazy-DFA choice.
-const LAZY_DFA_FORMAT: &[u8] = b"lazy-dfa-5";
+const LAZY_DFA_FORMAT: &[u8] = b"lazy-dfa-4";
 
 /// Where a pattern runs after the split.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -218,10 +218,7 @@ pub(super) fn choose_lazy_dfa(
     candidates.sort_by(|a, b| b.2.total_cmp(&a.2).then(a.0.cmp(&b.0)));
 
     let mut key = cache::environment_hash();
-    // The choice times this crate's own walk, which an unoptimised build runs
-    // several times slower: its choices are not for an optimised one.
     key.feed(LAZY_DFA_FORMAT)
-        .feed(&[u8::from(cfg!(debug_assertions))])
         .feed(&StableHash::new().feed(sample).hex().into_bytes());
     cache::feed_patterns(&mut key, patterns);
     // Which patterns are candidates depends on this build's rules of
