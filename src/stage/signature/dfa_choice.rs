@@ -42,15 +42,16 @@ use std::time::Instant;
 use regex_syntax::hir::Hir;
 
 use super::lazy_dfa::{build, DFA_CACHE_BYTES};
+use super::walk::MAX_WALKS;
 use regex_automata::{Input, PatternSet};
 
 /// The states a DFA may build on the warm-up texts.
 pub const STATE_BUDGET: usize = DFA_CACHE_BYTES / 4;
 /// Candidates tried together.
 const CHUNK: usize = 8;
-/// DFAs per target at most: each is one more pass over every text, and up
-/// to [`DFA_CACHE_BYTES`] more per thread.
-const MAX_DFAS: usize = 4;
+/// DFAs per target at most: as many as [walk together](super::walk), each
+/// up to [`DFA_CACHE_BYTES`] more per thread.
+const MAX_DFAS: usize = MAX_WALKS;
 /// DFAs built and timed per target at most, so that a rule set whose
 /// candidates keep not fitting cannot stretch a cold start without bound:
 /// each trial scans 450 KB, and one that thrashes takes up to a few hundred

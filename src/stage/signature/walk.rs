@@ -21,8 +21,8 @@ use regex_automata::hybrid::LazyStateID;
 use regex_automata::{Input, MatchError, PatternSet};
 
 /// How many walks go side by side: as many DFAs as a target may have (more
-/// go in a second round).
-pub(super) const MAX_WALKS: usize = 8;
+/// would go in a second round).
+pub(super) const MAX_WALKS: usize = 4;
 
 /// One DFA's walk over one text, collecting the patterns that match.
 pub(super) struct Walk<'a> {
