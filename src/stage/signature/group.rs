@@ -408,7 +408,9 @@ impl TargetGroup {
             }
         }
         let fire = |i: usize, x: usize| {
-            self.dfas[i].symbols[x].iter().for_each(|&s| evidence.fire(s))
+            self.dfas[i].symbols[x]
+                .iter()
+                .for_each(|&s| evidence.fire(s))
         };
         LazyDfa::scan_together(&self.dfas, text, dfa_scratch, hs, fire);
         let mut longest_run: Option<usize> = None;

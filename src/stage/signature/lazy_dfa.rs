@@ -193,7 +193,10 @@ impl LazyDfa {
         };
         for (k, chunk) in dfas.chunks(MAX_WALKS).enumerate() {
             let mut refs = [chunk[0].as_ref(); MAX_WALKS];
-            chunk.iter().zip(&mut refs).for_each(|(d, r)| *r = d.as_ref());
+            chunk
+                .iter()
+                .zip(&mut refs)
+                .for_each(|(d, r)| *r = d.as_ref());
             scan(&refs[..chunk.len()], k * MAX_WALKS);
         }
     }
@@ -206,7 +209,9 @@ impl LazyDfa {
         mut each: impl FnMut(usize, usize),
     ) {
         // A group's DFAs take consecutive slots when it is built.
-        let Some(first) = dfas.first().map(|d| d.slot) else { return };
+        let Some(first) = dfas.first().map(|d| d.slot) else {
+            return;
+        };
         let consecutive = dfas.iter().enumerate().all(|(i, d)| d.slot == first + i);
         let window = scratch.get_mut(first..first + N).filter(|_| consecutive);
         let Some(Ok(mine)) = window.map(<&mut [DfaScratch; N]>::try_from) else {
@@ -227,9 +232,8 @@ impl LazyDfa {
             Walk::new(dfa, &mut s.cache, &mut s.found, walked)
         });
         walk_together(&mut walks);
-        let walked = std::array::from_fn::<_, N, _>(|i| {
-            on[i] && matches!(walks[i].outcome(), Some(Ok(())))
-        });
+        let walked =
+            std::array::from_fn::<_, N, _>(|i| on[i] && matches!(walks[i].outcome(), Some(Ok(()))));
         for (i, s) in mine.iter_mut().enumerate() {
             if on[i] {
                 dfas[i].account(s, text.len(), clears[i]);
@@ -417,7 +421,11 @@ pub(super) mod tests {
 
     #[test]
     fn dfas_in_any_slots_scan_as_they_would_alone() {
-        let p = [prepared("ab+c", false), prepared(r"\bcd", false), prepared("zz", false)];
+        let p = [
+            prepared("ab+c", false),
+            prepared(r"\bcd", false),
+            prepared("zz", false),
+        ];
         let mut a = dfa_of(&[&p[0], &p[1]], DFA_CACHE_BYTES);
         let b = dfa_of(&[&p[2]], DFA_CACHE_BYTES);
         a.slot = 1;
@@ -425,7 +433,9 @@ pub(super) mod tests {
         let mut scratch = [b.new_scratch(), a.new_scratch()];
         let text = b"xabbbc cd zz";
         let mut out = Vec::new();
-        LazyDfa::scan_together(&[&a, &b], text, &mut scratch, Some(&hs), |i, x| out.push((i, x)));
+        LazyDfa::scan_together(&[&a, &b], text, &mut scratch, Some(&hs), |i, x| {
+            out.push((i, x))
+        });
         out.sort();
         assert_eq!(out, [(0, 0), (0, 1), (1, 0)]);
     }
@@ -455,7 +465,12 @@ pub(super) mod tests {
         let mut text = random_a_b(50_000);
         text.extend_from_slice(b"abbbbbbbbbbbbc");
         let mut scratch = dfa.new_scratch();
-        let mut walk = [Walk::new(&dfa.dfa, &mut scratch.cache, &mut scratch.found, &text)];
+        let mut walk = [Walk::new(
+            &dfa.dfa,
+            &mut scratch.cache,
+            &mut scratch.found,
+            &text,
+        )];
         walk_together(&mut walk);
         let gave_up = matches!(walk[0].outcome(), Some(Err(_)));
         assert!(gave_up, "the DFA gives up on this text");

@@ -146,7 +146,8 @@ impl<'a> Walk<'a> {
     fn read(&mut self, sid: LazyStateID) {
         if sid.is_match() {
             for i in 0..self.dfa.match_len(self.cache, sid) {
-                self.found.insert(self.dfa.match_pattern(self.cache, sid, i));
+                self.found
+                    .insert(self.dfa.match_pattern(self.cache, sid, i));
             }
         }
     }
@@ -196,7 +197,11 @@ mod tests {
                     .skip_cache_capacity_check(true),
             )
             .thompson(thompson::Config::new().utf8(false))
-            .syntax(regex_automata::util::syntax::Config::new().unicode(false).utf8(false))
+            .syntax(
+                regex_automata::util::syntax::Config::new()
+                    .unicode(false)
+                    .utf8(false),
+            )
             .build_many(patterns)
             .expect("test patterns build")
     }
@@ -228,11 +233,19 @@ mod tests {
         // Three DFAs over three texts of different lengths, the last with a
         // cache so small that it is cleared during the walk.
         let sets: [&[&str]; 3] = [&PATTERNS[..4], &PATTERNS[4..], &PATTERNS];
-        let dfas = [dfa(sets[0], 1 << 20), dfa(sets[1], 1 << 20), dfa(sets[2], 0)];
+        let dfas = [
+            dfa(sets[0], 1 << 20),
+            dfa(sets[1], 1 << 20),
+            dfa(sets[2], 0),
+        ];
         let mut caches = dfas.each_ref().map(|d| d.create_cache());
         let mut found = dfas.each_ref().map(|d| PatternSet::new(d.pattern_len()));
         for seed in 1..400u64 {
-            let lens = [seed as usize % 7, seed as usize * 3 % 61, seed as usize % 300];
+            let lens = [
+                seed as usize % 7,
+                seed as usize * 3 % 61,
+                seed as usize % 300,
+            ];
             let texts = [0, 1, 2].map(|i| random_text(seed * 3 + i as u64, lens[i]));
             let [c0, c1, c2] = caches.each_mut();
             let [f0, f1, f2] = found.each_mut();

@@ -122,7 +122,11 @@ mod tests {
                     let mut bytes = [b' '; 8];
                     bytes[at] = b;
                     let expected = u64::from(class.contains(b)) << at;
-                    assert_eq!(word_bits8(bytes, class), expected, "{b:#04x} at {at}, {class:?}");
+                    assert_eq!(
+                        word_bits8(bytes, class),
+                        expected,
+                        "{b:#04x} at {at}, {class:?}"
+                    );
                 }
             }
         }
