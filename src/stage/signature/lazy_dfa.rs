@@ -179,25 +179,19 @@ impl LazyDfa {
         hs: Option<&Scratch>,
         mut each: impl FnMut(usize, usize),
     ) {
-        let mut scan = |dfas: &[&LazyDfa], offset: usize| {
-            let each = |i, p| each(offset + i, p);
+        for (k, chunk) in dfas.chunks(MAX_WALKS).enumerate() {
+            let each = |i, p| each(k * MAX_WALKS + i, p);
             // Written out so that each count walks as an array of known
             // length: a slice of optional walks measured 5 to 8% slower.
-            match *dfas {
+            match chunk {
                 [] => {}
-                [a] => Self::scan_n([a], text, scratch, hs, each),
-                [a, b] => Self::scan_n([a, b], text, scratch, hs, each),
-                [a, b, c] => Self::scan_n([a, b, c], text, scratch, hs, each),
-                [a, b, c, d, ..] => Self::scan_n([a, b, c, d], text, scratch, hs, each),
+                [a] => Self::scan_n([a.as_ref()], text, scratch, hs, each),
+                [a, b] => Self::scan_n([a, b].map(T::as_ref), text, scratch, hs, each),
+                [a, b, c] => Self::scan_n([a, b, c].map(T::as_ref), text, scratch, hs, each),
+                [a, b, c, d, ..] => {
+                    Self::scan_n([a, b, c, d].map(T::as_ref), text, scratch, hs, each)
+                }
             }
-        };
-        for (k, chunk) in dfas.chunks(MAX_WALKS).enumerate() {
-            let mut refs = [chunk[0].as_ref(); MAX_WALKS];
-            chunk
-                .iter()
-                .zip(&mut refs)
-                .for_each(|(d, r)| *r = d.as_ref());
-            scan(&refs[..chunk.len()], k * MAX_WALKS);
         }
     }
 
