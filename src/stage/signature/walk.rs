@@ -48,23 +48,24 @@ impl<'a> Walk<'a> {
         text: &'a [u8],
     ) -> Walk<'a> {
         found.clear();
-        let start = dfa.start_state_forward(cache, &Input::new(text));
-        let mut walk = Walk {
+        let (sid, outcome) = match dfa.start_state_forward(cache, &Input::new(text)) {
+            Ok(sid) => {
+                cache.search_start(0);
+                (sid, None)
+            }
+            // The walk is over before it began; the state is never read.
+            Err(e) => (LazyStateID::default(), Some(Err(e))),
+        };
+        Walk {
             dfa,
             cache,
             found,
             text,
-            // Unused when the start failed: the walk is over before it began.
-            sid: start.clone().unwrap_or_default(),
+            sid,
             at: 0,
             last_read: None,
-            outcome: None,
-        };
-        match start {
-            Ok(_) => walk.cache.search_start(0),
-            Err(e) => walk.outcome = Some(Err(e)),
+            outcome,
         }
-        walk
     }
 
     /// Whether every pattern was found, the DFA ran out of text, or it gave
