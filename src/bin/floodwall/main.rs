@@ -140,7 +140,8 @@ enum RulesCommand {
         /// gated or PCRE2).
         #[arg(long)]
         profile: bool,
-        /// Profile on these files instead of the built-in 64 KB sample.
+        /// Profile on the text of these files instead of the built-in 64 KB
+        /// sample (`rawbody` patterns on it as mail parts would carry it).
         #[arg(long, requires = "profile")]
         sample: Vec<PathBuf>,
     },

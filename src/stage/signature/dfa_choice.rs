@@ -261,6 +261,8 @@ mod tests {
     use super::*;
     use crate::stage::signature::lazy_dfa::tests::{prepared, random_a_b};
     use crate::stage::signature::lazy_dfa::translate;
+    use crate::stage::signature::profile::builtin_sample;
+    use crate::stage::signature::wire_sample::wire_form;
 
     /// `len` random bytes from `a` to `d`.
     fn random_a_to_d(len: usize) -> Vec<u8> {
@@ -349,6 +351,33 @@ mod tests {
         let dear = |p: &str| costing(p, false, 1e9);
         assert_eq!(
             choose_within(&[dear(a), dear(b)], &text, budget, MAX_TRIALS),
+            [[0], [1]]
+        );
+    }
+
+    /// Base64 lines put capitals, small letters and digits side by side
+    /// without a space for 76 bytes: partial matches of these two patterns
+    /// that text never has at once.
+    #[test]
+    fn a_raw_body_choice_sees_the_states_base64_makes() {
+        let text = builtin_sample();
+        let wire = wire_form(&text);
+        let (a, b) = (r"(?:[A-Z][a-z]+){4,}[A-Z]", r"[^\s@]{16,}@[^\s@]+");
+        let on_text = states(&Probe::new(&text, usize::MAX), &[a, b]);
+        let on_wire = states(&Probe::new(&wire, usize::MAX), &[a, b]);
+        assert!(
+            on_wire > 2 * on_text,
+            "{on_text} on text, {on_wire} on the wire"
+        );
+        let budget = (on_text + on_wire) / 2;
+        let dear = |p: &str| costing(p, false, 1e9);
+        let candidates = [dear(a), dear(b)];
+        assert_eq!(
+            choose_within(&candidates, &text, budget, MAX_TRIALS),
+            [[0, 1]]
+        );
+        assert_eq!(
+            choose_within(&candidates, &wire, budget, MAX_TRIALS),
             [[0], [1]]
         );
     }

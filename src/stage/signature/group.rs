@@ -16,6 +16,7 @@ use super::lists::{BlockLists, PhraseLists};
 use super::regexes::{RegexRegistry, RegexSlot};
 use super::repeated_word::{EqualRuns, RepeatedWord, WordPass};
 use super::split::{self, Decision, Gate, Placement};
+use super::wire_sample::wire_form;
 use super::word_run::longest_word_run;
 use crate::rules::{Flags, ListMatch, Matcher, RuleError, RuleSet, Target};
 use crate::stage::Evidence;
@@ -202,13 +203,22 @@ pub(super) fn build_group(
         return Ok(group);
     }
     let all: Vec<&PreparedPattern> = hs_patterns.iter().map(|(p, _)| *p).collect();
-    let mut decisions = match options.sample {
+    // A raw body is the text as it travels: see `wire_sample`.
+    let wire;
+    let sample = match options.sample {
+        Some(text) if group.target == Target::RawBody => {
+            wire = wire_form(text);
+            Some(wire.as_slice())
+        }
+        other => other,
+    };
+    let mut decisions = match sample {
         Some(sample) if all.len() > 1 => {
             split::decide(&all, sample, options.cache_dir, options.threshold)
         }
         _ => Vec::new(),
     };
-    let mut dfa_forms = match options.sample {
+    let mut dfa_forms = match sample {
         Some(sample) if options.lazy_dfa && !decisions.is_empty() => {
             split::choose_lazy_dfa(&all, &mut decisions, sample, options.cache_dir)
         }

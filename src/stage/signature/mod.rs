@@ -26,6 +26,7 @@ mod repeated_word;
 mod split;
 mod targets;
 mod walk;
+mod wire_sample;
 mod word_bytes;
 mod word_run;
 
@@ -71,7 +72,8 @@ pub struct SignatureOptions {
     /// Profile every pattern and split the expensive ones out of the shared
     /// databases (see [`split`]). Results are the same either way.
     pub split: bool,
-    /// The text patterns are profiled on (default: [`builtin_sample`]).
+    /// The text patterns are profiled on (default: [`builtin_sample`]);
+    /// `rawbody` patterns on its [wire form](wire_sample).
     pub sample: Option<Arc<[u8]>>,
     /// Cost (ns per KB of sample) above which a pattern counts as
     /// expensive, instead of the measured `max(EXPENSIVE_FACTOR × median,
