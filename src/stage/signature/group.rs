@@ -13,11 +13,12 @@ use super::cache;
 use super::compile::{prepare_literal, EnginePath, PreparedPattern};
 use super::lazy_dfa::{DfaScratch, LazyDfa};
 use super::lists::{BlockLists, PhraseLists};
+use super::narrow::Narrowing;
 use super::regexes::{RegexRegistry, RegexSlot};
 use super::repeated_word::{EqualRuns, RepeatedWord, WordPass};
 use super::split::{self, Decision, Gate, Placement};
 use super::wire_sample::wire_form;
-use super::word_run::longest_word_run;
+use super::word_run::long_word_runs;
 use crate::rules::{Flags, ListMatch, Matcher, RuleError, RuleSet, Target};
 use crate::stage::Evidence;
 use crate::symbols::{SymbolId, SymbolTable};
@@ -59,8 +60,9 @@ enum SlowGate {
     None,
     /// A gate literal in the shared database fired (`due`).
     Literals,
-    /// The text's longest run of word bytes is at least this long.
-    WordRun(usize),
+    /// The text has a run of word bytes at least this long; with a
+    /// [`Narrowing`], only the stretches around such runs are scanned.
+    WordRun(usize, Option<Narrowing>),
     /// The same word occurs as many times in a row as the idiom needs, as
     /// found by the group's word pass of this index.
     RepeatedWord(RepeatedWord, usize),
@@ -111,6 +113,10 @@ pub(super) struct GroupScratch {
     pub due: Vec<bool>,
     /// What each word pass found in the text, once a gate asked.
     pub equal_runs: Vec<Option<EqualRuns>>,
+    /// The text's long runs of word bytes, once a word-run gate asked.
+    pub long_runs: Vec<(usize, usize)>,
+    /// The text narrowed for one pattern.
+    pub narrowed: Vec<u8>,
 }
 
 /// One Hyperscan pattern's profile, for `rules check --profile`.
@@ -285,7 +291,9 @@ pub(super) fn build_group(
                 let slot = group.slow.len() as u32;
                 let gate = match &decision.gate {
                     None => SlowGate::None,
-                    Some(Gate::WordRun(n)) => SlowGate::WordRun(*n),
+                    Some(Gate::WordRun(n)) => {
+                        SlowGate::WordRun(*n, Narrowing::of(&p.expression, p.rule_flags))
+                    }
                     Some(Gate::RepeatedWord(r)) => {
                         let pass = match group.word_passes.iter().position(|w| w == r.pass()) {
                             Some(pass) => pass,
@@ -393,6 +401,8 @@ impl TargetGroup {
             hits,
             due,
             equal_runs,
+            long_runs,
+            narrowed,
         } = scratch;
         let hs = hs.as_ref();
         due.clear();
@@ -423,28 +433,49 @@ impl TargetGroup {
                 .for_each(|&s| evidence.fire(s))
         };
         LazyDfa::scan_together(&self.dfas, text, dfa_scratch, hs, fire);
-        let mut longest_run: Option<usize> = None;
+        let mut runs_found = false;
         equal_runs.clear();
         equal_runs.resize(self.word_passes.len(), None);
         for (slow, &due) in self.slow.iter().zip(due.iter()) {
-            let open = match &slow.gate {
-                SlowGate::None => true,
-                SlowGate::Literals => due,
-                SlowGate::RepeatedWord(r, pass) => r.opens(
-                    equal_runs[*pass].get_or_insert_with(|| self.word_passes[*pass].runs(text)),
-                ),
-                SlowGate::WordRun(n) => {
-                    *longest_run.get_or_insert_with(|| longest_word_run(text)) >= *n
-                }
-            };
-            if !open || slow.symbols.iter().all(|&s| evidence.has(s)) {
+            if slow.symbols.iter().all(|&s| evidence.has(s)) {
                 continue;
             }
+            let subject: &[u8] = match &slow.gate {
+                SlowGate::None => text,
+                SlowGate::Literals if due => text,
+                SlowGate::Literals => continue,
+                SlowGate::RepeatedWord(r, pass) => {
+                    let runs =
+                        equal_runs[*pass].get_or_insert_with(|| self.word_passes[*pass].runs(text));
+                    if !r.opens(runs) {
+                        continue;
+                    }
+                    text
+                }
+                SlowGate::WordRun(n, narrowing) => {
+                    if !runs_found {
+                        long_word_runs(text, long_runs);
+                        runs_found = true;
+                    }
+                    match narrowing {
+                        None if long_runs.iter().any(|(s, e)| e - s >= *n) => text,
+                        None => continue,
+                        Some(narrowing) => {
+                            narrowed.clear();
+                            narrowing.narrow(text, long_runs, *n, narrowed);
+                            if narrowed.is_empty() {
+                                continue;
+                            }
+                            narrowed.as_slice()
+                        }
+                    }
+                }
+            };
             let matched = match &slow.matcher {
-                SlowMatcher::Pcre2(re) => re.is_match(regexes, text),
+                SlowMatcher::Pcre2(re) => re.is_match(regexes, subject),
                 SlowMatcher::Hyperscan { db, confirm } => {
-                    hs.is_some_and(|scratch| hyperscan_matches(db, scratch, text))
-                        && confirmed(*confirm, regexes, text)
+                    hs.is_some_and(|scratch| hyperscan_matches(db, scratch, subject))
+                        && confirmed(*confirm, regexes, subject)
                 }
             };
             if matched {

@@ -20,6 +20,7 @@ mod gate;
 mod group;
 mod lazy_dfa;
 mod lists;
+mod narrow;
 mod profile;
 mod regexes;
 mod repeated_word;
@@ -357,6 +358,8 @@ impl SignatureStage {
                 hits: Vec::with_capacity(64),
                 due: Vec::new(),
                 equal_runs: Vec::new(),
+                long_runs: Vec::new(),
+                narrowed: Vec::new(),
             },
             buf: Vec::with_capacity(8192),
         }

@@ -26,6 +26,17 @@ fn is_word_byte(b: u8) -> bool {
     WordClass::AsciiAndHigh.contains(b)
 }
 
+/// Every run of word bytes in `text` at least [`MIN_WORD_RUN`] long, as
+/// (start, end), in order: all that a word-run gate needs to know.
+pub(super) fn long_word_runs(text: &[u8], out: &mut Vec<(usize, usize)>) {
+    out.clear();
+    each_word_run(text, WordClass::AsciiAndHigh, |start, end| {
+        if end - start >= MIN_WORD_RUN {
+            out.push((start, end));
+        }
+    });
+}
+
 /// The longest run of word bytes in `text`.
 pub(super) fn longest_word_run(text: &[u8]) -> usize {
     let mut longest = 0;
