@@ -28,8 +28,22 @@ use crate::rules::Flags;
 /// to join the stretches with.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct Narrowing {
-    bytes: [bool; 256],
+    bytes: ByteSet,
     joint: u8,
+}
+
+/// A set of bytes, a bit each.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    fn insert(&mut self, b: u8) {
+        self.0[usize::from(b >> 6)] |= 1 << (b & 63);
+    }
+
+    fn contains(&self, b: u8) -> bool {
+        self.0[usize::from(b >> 6)] >> (b & 63) & 1 == 1
+    }
 }
 
 impl Narrowing {
@@ -37,17 +51,17 @@ impl Narrowing {
     /// ASCII word boundaries and whose bytes leave one out.
     pub fn of(expression: &str, flags: Flags) -> Option<Narrowing> {
         let hir = parse(expression, flags)?;
-        let mut bytes = [false; 256];
-        for b in 0..=255u8 {
-            bytes[usize::from(b)] = WordClass::Ascii.contains(b);
-        }
+        let mut bytes = ByteSet::default();
+        (0..=255u8)
+            .filter(|&b| WordClass::Ascii.contains(b))
+            .for_each(|b| bytes.insert(b));
         closure(&hir, &mut bytes)?;
-        let joint = (0..=255u8).find(|&b| !bytes[usize::from(b)])?;
+        let joint = (0..=255u8).find(|&b| !bytes.contains(b))?;
         Some(Narrowing { bytes, joint })
     }
 
     fn has(&self, b: u8) -> bool {
-        self.bytes[usize::from(b)]
+        self.bytes.contains(b)
     }
 
     /// Appends to `out` each stretch of `text` made of the pattern's bytes
@@ -103,28 +117,28 @@ fn parse(expression: &str, flags: Flags) -> Option<Hir> {
 
 /// Adds every byte a match of `hir` can contain to `bytes`; `None` for an
 /// assertion other than a word boundary.
-fn closure(hir: &Hir, bytes: &mut [bool; 256]) -> Option<()> {
+fn closure(hir: &Hir, bytes: &mut ByteSet) -> Option<()> {
     match hir.kind() {
         HirKind::Empty => Some(()),
         HirKind::Look(Look::WordAscii | Look::WordAsciiNegate) => Some(()),
         HirKind::Look(_) => None,
         HirKind::Literal(lit) => {
-            lit.0.iter().for_each(|&b| bytes[usize::from(b)] = true);
+            lit.0.iter().for_each(|&b| bytes.insert(b));
             Some(())
         }
         HirKind::Class(Class::Bytes(class)) => {
             for range in class.iter() {
-                (range.start()..=range.end()).for_each(|b| bytes[usize::from(b)] = true);
+                (range.start()..=range.end()).for_each(|b| bytes.insert(b));
             }
             Some(())
         }
         HirKind::Class(Class::Unicode(class)) => {
             for range in class.iter() {
-                let (start, end) = (u32::from(range.start()), u32::from(range.end()));
-                if end > 0x7f {
+                let (start, end) = (u8::try_from(range.start()), u8::try_from(range.end()));
+                let (Ok(start), Ok(end @ 0..=0x7f)) = (start, end) else {
                     return None;
-                }
-                (start..=end).for_each(|b| bytes[b as usize] = true);
+                };
+                (start..=end).for_each(|b| bytes.insert(b));
             }
             Some(())
         }
