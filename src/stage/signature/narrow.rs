@@ -74,6 +74,10 @@ impl Narrowing {
             let mut at = start.max(done);
             while at < end {
                 let from = at;
+                if text[from..end].is_ascii() {
+                    // ASCII word bytes, all of them the pattern's.
+                    at = end;
+                }
                 while at < end && self.has(text[at]) {
                     at += 1;
                 }
