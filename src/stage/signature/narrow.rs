@@ -179,7 +179,10 @@ mod tests {
     fn knows_the_bytes_of_a_pattern() {
         let n = Narrowing::of(r"(?:\w+[\s_]){3}\w{18,}", flags(false)).expect("narrows");
         assert!(n.has(b'a') && n.has(b'_') && n.has(b' ') && n.has(b'\n'));
-        assert!(n.has(0x0b) && n.has(0x0c), "PCRE's and Hyperscan's \\s has VT and FF");
+        assert!(
+            n.has(0x0b) && n.has(0x0c),
+            "PCRE's and Hyperscan's \\s has VT and FF"
+        );
         assert!(!n.has(b'+') && !n.has(b'/') && !n.has(0x80));
         assert_eq!(n.joint, 0, "the first byte outside");
         let caseless = Narrowing::of(r"\b[a-z]{20,}\b", flags(true)).expect("narrows");
