@@ -152,7 +152,8 @@ fn babble(text: &[u8], seed: u64) -> Vec<u8> {
     out
 }
 
-fn xorshift(seed: u64) -> impl FnMut() -> u64 {
+/// A xorshift generator: reproducible noise for samples and tests.
+pub(super) fn xorshift(seed: u64) -> impl FnMut() -> u64 {
     let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
     move || {
         x ^= x << 13;

@@ -22,6 +22,8 @@
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
+use crate::rules::Flags;
+
 /// Gate literals shorter than this would occur in almost every message and
 /// buy nothing; three bytes is the shortest that still filters English text.
 pub(super) const MIN_GATE_LEN: usize = 3;
@@ -61,6 +63,12 @@ pub(super) fn gate_literals(pattern: &str, caseless_unicode: bool) -> Option<Vec
 /// to PCRE, so patterns containing them get no gate (refusing a few extra,
 /// such as an escaped backslash before `<`, only costs a gate).
 pub(super) fn parse(pattern: &str) -> Option<Hir> {
+    parse_with(pattern, Flags::default())
+}
+
+/// [`parse`] with a rule's flags (caseless, multi-line, dot-all) applied;
+/// `u` is left to the caller.
+pub(super) fn parse_with(pattern: &str, flags: Flags) -> Option<Hir> {
     if ["\\<", "\\>", "\\b{", "\\B{"]
         .iter()
         .any(|s| pattern.contains(s))
@@ -70,6 +78,9 @@ pub(super) fn parse(pattern: &str) -> Option<Hir> {
     regex_syntax::ParserBuilder::new()
         .unicode(false)
         .utf8(false)
+        .case_insensitive(flags.caseless)
+        .multi_line(flags.multi_line)
+        .dot_matches_new_line(flags.dot_all)
         .build()
         .parse(pattern)
         .ok()

@@ -50,7 +50,10 @@ impl Narrowing {
     /// For a pattern that can be narrowed: one whose assertions are all
     /// ASCII word boundaries and whose bytes leave one out.
     pub fn of(expression: &str, flags: Flags) -> Option<Narrowing> {
-        let hir = parse(expression, flags)?;
+        if flags.utf8 {
+            return None;
+        }
+        let hir = super::gate::parse_with(expression, flags)?;
         let mut bytes = ByteSet::default();
         (0..=255u8)
             .filter(|&b| WordClass::Ascii.contains(b))
@@ -99,24 +102,6 @@ impl Narrowing {
             }
         }
     }
-}
-
-/// The pattern as `regex-syntax` reads it with the rule's flags, where that
-/// means what it means to Hyperscan and PCRE2 (see [`super::gate::parse`]).
-fn parse(expression: &str, flags: Flags) -> Option<Hir> {
-    let pcre_only = ["\\<", "\\>", "\\b{", "\\B{"];
-    if flags.utf8 || pcre_only.iter().any(|s| expression.contains(s)) {
-        return None;
-    }
-    regex_syntax::ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .case_insensitive(flags.caseless)
-        .dot_matches_new_line(flags.dot_all)
-        .multi_line(flags.multi_line)
-        .build()
-        .parse(expression)
-        .ok()
 }
 
 /// Adds every byte a match of `hir` can contain to `bytes`; `None` for an
@@ -207,13 +192,8 @@ mod tests {
     /// letter) between separators (spaces, newlines, base64's `+` and `/`,
     /// punctuation).
     fn random_text(seed: u64) -> Vec<u8> {
-        let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-        let mut next = move |below: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x % below) as usize
-        };
+        let mut random = crate::stage::signature::dfa_choice::xorshift(seed);
+        let mut next = move |below: u64| (random() % below) as usize;
         let word: &[&[u8]] = &[
             b"a",
             b"Z",

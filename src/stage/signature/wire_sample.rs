@@ -9,6 +9,8 @@
 //! in base64 lines, 21% in quoted-printable ones) a raw-body DFA chosen on
 //! text alone grew to 7.8 MB of states against its 2 MB budget.
 
+use super::dfa_choice::xorshift;
+
 /// Bytes per line of both encodings (RFC 2045).
 const LINE: usize = 76;
 
@@ -92,15 +94,8 @@ fn base64_lines(bytes: &[u8], out: &mut Vec<u8>) {
 }
 
 fn random_bytes(len: usize) -> Vec<u8> {
-    let mut x = 0x9e37_79b9_7f4a_7c15u64;
-    (0..len)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            (x >> 24) as u8
-        })
-        .collect()
+    let mut random = xorshift(1);
+    (0..len).map(|_| (random() >> 24) as u8).collect()
 }
 
 #[cfg(test)]
