@@ -73,11 +73,19 @@ pub(super) fn html_to_text(html: &str) -> String {
     };
     let mut pos = 0;
     while pos < input.len() {
-        let ch = input[pos];
         if s.in_comment {
             pos = comment_byte(&mut s, input, pos);
             continue;
         }
+        if let Some(next) = inert_until(&s, input, pos) {
+            // Nothing up to `next` can change the output or any state that
+            // is read again; the byte there is walked as usual.
+            pos = next;
+            if pos == input.len() {
+                break;
+            }
+        }
+        let ch = input[pos];
         if !SPECIAL[usize::from(ch)] {
             // A run of word bytes: it starts a word if none is open, and
             // otherwise only moves the word's end.
@@ -112,6 +120,31 @@ pub(super) fn html_to_text(html: &str) -> String {
     }
     out.shrink_to_fit();
     out
+}
+
+/// Where the walk is somewhere only a tag boundary matters, the position of
+/// the next such boundary (or the end). That is most of an HTML mail's bytes:
+/// its tags' attributes and its style sheets.
+/// - Inside a tag whose second word has begun, only `<` (a new tag) and `>`
+///   (the end) matter: [`tag_closed`] reads the name only when it was the
+///   tag's only word, `/` and `!` only before the name, and the word bounds
+///   moved on the way are reset at the `<` or `>` before anything reads them.
+/// - In hidden content outside a tag (head, style, script, template), no word
+///   is output and white space, `&` and `;` change nothing read later, so only
+///   the `<` of the next tag matters.
+fn inert_until(s: &State, input: &[u8], pos: usize) -> Option<usize> {
+    let rest = &input[pos..];
+    let found = if s.in_tag {
+        if s.tag_token_pos < 2 {
+            return None;
+        }
+        memchr::memchr2(b'<', b'>', rest)
+    } else if !s.in_text() {
+        memchr::memchr(b'<', rest)
+    } else {
+        return None;
+    };
+    Some(found.map_or(input.len(), |n| pos + n))
 }
 
 /// One byte inside a comment; returns the position of the next byte worth
@@ -325,6 +358,25 @@ mod tests {
     }
 
     #[test]
+    fn skipped_attributes_and_hidden_content_match_mail_parser() {
+        for html in [
+            "<td style=\"font: 12px; color: red\" class=x>cell</td>",
+            "<br clear=all>no break",
+            "<br >x<br/>y<p class=a>z</p class=b>w",
+            "<a href=\"a<b>c\" title='d > e'>link</a>",
+            "<img src=x alt=\"&amp; ; /\"",
+            "<style type=text/css>p { a: b; } </style >after",
+            "<head><meta name=x content=\"<p>\"></head>shown",
+            "<script>if (a < b && c > d) { x = \"</p>\"; }</script>after",
+            "<template id=t>hidden &amp; gone</template>shown &amp; kept",
+            "<style>unterminated",
+            "<div a b c",
+        ] {
+            same_as_mail_parser(html);
+        }
+    }
+
+    #[test]
     fn random_markup_matches_mail_parser() {
         const PIECES: &[&str] = &[
             "<",
@@ -360,6 +412,11 @@ mod tests {
             "-->",
             "</",
             "/>",
+            "<td ",
+            "class=x ",
+            "style=\"a: b; c\"",
+            "\"",
+            "=",
         ];
         // xorshift64: deterministic, so a failure reproduces.
         let mut state = 0x9E37_79B9_7F4A_7C15_u64;
