@@ -1,5 +1,7 @@
 //! Policy: from the symbols that fired to a [`Verdict`] with an [`Action`].
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::rules::Thresholds;
@@ -38,12 +40,13 @@ impl std::fmt::Display for Action {
     }
 }
 
-/// One symbol in a verdict.
+/// One symbol in a verdict. Name and description are the engine's own
+/// strings, shared: a verdict allocates nothing per symbol.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SymbolHit {
-    pub name: String,
+    pub name: Arc<str>,
     pub score: f64,
-    pub description: String,
+    pub description: Arc<str>,
 }
 
 /// The outcome of scanning one message: total score, every symbol that
@@ -58,7 +61,7 @@ pub struct Verdict {
 impl Verdict {
     /// Whether a symbol fired.
     pub fn has(&self, name: &str) -> bool {
-        self.symbols.iter().any(|s| s.name == name)
+        self.symbols.iter().any(|s| *s.name == *name)
     }
 }
 

@@ -5,6 +5,7 @@
 //! score overrides all speak of the same names.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -14,12 +15,14 @@ use crate::message::ProblemKind;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SymbolId(pub u32);
 
-/// A symbol's name, score and one-line description.
+/// A symbol's name, score and one-line description. The strings are shared
+/// with every [`SymbolHit`](crate::SymbolHit) that names the symbol, so a
+/// verdict costs no copy of them.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SymbolDef {
-    pub name: String,
+    pub name: Arc<str>,
     pub score: f64,
-    pub description: String,
+    pub description: Arc<str>,
 }
 
 /// The engine's symbols, indexed by [`SymbolId`].
@@ -28,7 +31,7 @@ pub struct SymbolTable {
     defs: Vec<SymbolDef>,
     /// Name → id: the engine looks up every rule once per channel and target
     /// at build, so a scan of `defs` would make start-up quadratic.
-    by_name: HashMap<String, SymbolId>,
+    by_name: HashMap<Arc<str>, SymbolId>,
 }
 
 impl SymbolTable {

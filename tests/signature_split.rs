@@ -44,7 +44,11 @@ fn messages() -> Vec<Vec<u8>> {
 fn fired(engine: &Engine, raw: &[u8]) -> Vec<String> {
     let msg = email::parse(raw, engine.ingest_config());
     let verdict = engine.scan(&msg, &mut engine.scratch());
-    let mut names: Vec<String> = verdict.symbols.into_iter().map(|s| s.name).collect();
+    let mut names: Vec<String> = verdict
+        .symbols
+        .into_iter()
+        .map(|s| s.name.to_string())
+        .collect();
     names.sort();
     names
 }

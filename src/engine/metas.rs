@@ -193,9 +193,9 @@ expr = "!(B || C) && !META_OF_META"
             .chain(rules.metas.iter().map(|m| (&m.id, m.score)))
         {
             table.register(SymbolDef {
-                name: name.clone(),
+                name: name.as_str().into(),
                 score,
-                description: String::new(),
+                description: "".into(),
             });
         }
         let metas = MetaRules::new(&rules, &table).expect("metas resolve");

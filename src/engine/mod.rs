@@ -19,7 +19,7 @@ use crate::rules::{RuleErrors, RuleSet, Thresholds};
 use crate::stage::protocol::ProtocolStage;
 use crate::stage::signature::{PatternProfile, RulePlan, SignatureOptions, SignatureStage};
 use crate::stage::{Evidence, Stage, StageScratch};
-use crate::symbols::{SymbolDef, SymbolTable};
+use crate::symbols::{SymbolDef, SymbolId, SymbolTable};
 
 use metas::MetaRules;
 pub use reload::ReloadableEngine;
@@ -95,16 +95,16 @@ impl EngineBuilder {
         let mut symbols = SymbolTable::default();
         for rule in &rules.rules {
             symbols.register(SymbolDef {
-                name: rule.id.clone(),
+                name: rule.id.as_str().into(),
                 score: rule.score,
-                description: rule.description.clone(),
+                description: rule.description.as_str().into(),
             });
         }
         for meta in &rules.metas {
             symbols.register(SymbolDef {
-                name: meta.id.clone(),
+                name: meta.id.as_str().into(),
                 score: meta.score,
-                description: meta.description.clone(),
+                description: meta.description.as_str().into(),
             });
         }
         let signature = SignatureStage::build_with(&rules, &symbols, &signature)?;
@@ -262,19 +262,19 @@ impl Engine {
 
     fn verdict(&self, evidence: &mut Evidence, meta_due: &mut Vec<bool>) -> Verdict {
         self.metas.evaluate(evidence, meta_due);
-        let mut symbols: Vec<SymbolHit> = evidence
-            .fired()
-            .iter()
-            .filter(|id| !self.hidden[id.0 as usize])
-            .map(|&id| {
-                let def = self.symbols.get(id);
-                SymbolHit {
-                    name: def.name.clone(),
-                    score: def.score,
-                    description: def.description.clone(),
-                }
-            })
-            .collect();
+        // Sized once from what fired and shows: the verdict's one
+        // allocation, and none where only sub-rules fired.
+        let shown = |id: &&SymbolId| !self.hidden[id.0 as usize];
+        let count = evidence.fired().iter().filter(shown).count();
+        let mut symbols = Vec::with_capacity(count);
+        symbols.extend(evidence.fired().iter().filter(shown).map(|&id| {
+            let def = self.symbols.get(id);
+            SymbolHit {
+                name: def.name.clone(),
+                score: def.score,
+                description: def.description.clone(),
+            }
+        }));
         symbols.sort_by(|a, b| {
             b.score
                 .total_cmp(&a.score)

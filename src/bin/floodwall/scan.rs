@@ -53,7 +53,7 @@ pub fn run(
                 serde_json::to_string(&line).expect("verdicts serialise")
             );
         } else {
-            let names: Vec<&str> = verdict.symbols.iter().map(|s| s.name.as_str()).collect();
+            let names: Vec<&str> = verdict.symbols.iter().map(|s| &*s.name).collect();
             let label = format!("{source}#{index}");
             let _ = writeln!(
                 out,

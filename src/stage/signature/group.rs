@@ -117,6 +117,8 @@ pub(super) struct GroupScratch {
     pub long_runs: Vec<(usize, usize)>,
     /// The text narrowed for one pattern.
     pub narrowed: Vec<u8>,
+    /// A block-list value lowercased.
+    pub lowered: String,
 }
 
 /// One Hyperscan pattern's profile, for `rules check --profile`.
@@ -403,6 +405,7 @@ impl TargetGroup {
             equal_runs,
             long_runs,
             narrowed,
+            lowered,
         } = scratch;
         let hs = hs.as_ref();
         due.clear();
@@ -492,7 +495,7 @@ impl TargetGroup {
         }
         if !self.blocks.is_empty() {
             if let Ok(value) = std::str::from_utf8(text) {
-                self.blocks.matches(value, |s| evidence.fire(s));
+                self.blocks.matches(value, lowered, |s| evidence.fire(s));
             }
         }
     }

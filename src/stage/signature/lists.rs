@@ -110,7 +110,9 @@ impl BlockLists {
                 _ => &mut out.exact,
             };
             for entry in entries {
-                let key = normalize(entry, mode).into_owned().into_boxed_str();
+                let key = normalize(entry, mode, &mut String::new())
+                    .into_owned()
+                    .into_boxed_str();
                 let holders = index.entries.entry(key).or_default();
                 if !holders.contains(&symbol) {
                     holders.push(symbol);
@@ -142,15 +144,16 @@ impl BlockLists {
     /// Calls `fire` for each list that holds `value` (a sender, recipient
     /// or URL): exactly, or for domain lists, its host or a parent domain;
     /// again for a list that holds several of them (firing is idempotent).
-    pub fn matches(&self, value: &str, mut fire: impl FnMut(SymbolId)) {
+    /// `buf` is the caller's, reused: an ASCII value is lowercased into it.
+    pub fn matches(&self, value: &str, buf: &mut String, mut fire: impl FnMut(SymbolId)) {
         if !self.exact.entries.is_empty() {
             self.exact
-                .probe(&normalize(value, ListMatch::Exact), &mut fire);
+                .probe(&normalize(value, ListMatch::Exact, buf), &mut fire);
         }
         if self.domain.entries.is_empty() {
             return;
         }
-        let host = lowercase(urls::host(value.trim()).trim_end_matches('.'));
+        let host = lowercase(urls::host(value.trim()).trim_end_matches('.'), buf);
         let mut candidate: &str = &host;
         loop {
             self.domain.probe(candidate, &mut fire);
@@ -182,13 +185,14 @@ impl Index {
 /// `0044 7700900123` and `447700900123` are one entry. Borrowed when the
 /// value is canonical already (most senders and hosts are), since every
 /// message's sender and every URL comes through here.
-fn normalize(value: &str, mode: ListMatch) -> Cow<'_, str> {
+fn normalize<'a>(value: &'a str, mode: ListMatch, buf: &'a mut String) -> Cow<'a, str> {
     let value = value.trim();
     if mode == ListMatch::Exact && is_phone_number(value) {
-        let digits = if value.bytes().all(|b| b.is_ascii_digit()) {
-            Cow::Borrowed(value)
+        let body = value.strip_prefix('+').unwrap_or(value);
+        let digits = if body.bytes().all(|b| b.is_ascii_digit()) {
+            Cow::Borrowed(body)
         } else {
-            Cow::Owned(value.chars().filter(char::is_ascii_digit).collect())
+            Cow::Owned(body.chars().filter(char::is_ascii_digit).collect())
         };
         return match digits {
             Cow::Borrowed(d) => Cow::Borrowed(d.strip_prefix("00").unwrap_or(d)),
@@ -200,15 +204,22 @@ fn normalize(value: &str, mode: ListMatch) -> Cow<'_, str> {
     } else {
         value
     };
-    lowercase(value)
+    lowercase(value, buf)
 }
 
-fn lowercase(value: &str) -> Cow<'_, str> {
-    if value.chars().any(char::is_uppercase) {
-        Cow::Owned(value.to_lowercase())
-    } else {
-        Cow::Borrowed(value)
+/// `value` in lower case: itself where it is already, else in `buf` where it
+/// is ASCII (alphanumeric sender ids are capitals: `PRIZEDRAW`), else new.
+fn lowercase<'a>(value: &'a str, buf: &'a mut String) -> Cow<'a, str> {
+    if !value.chars().any(char::is_uppercase) {
+        return Cow::Borrowed(value);
     }
+    if !value.is_ascii() {
+        return Cow::Owned(value.to_lowercase());
+    }
+    buf.clear();
+    buf.push_str(value);
+    buf.make_ascii_lowercase();
+    Cow::Borrowed(buf)
 }
 
 fn is_phone_number(value: &str) -> bool {
@@ -237,7 +248,7 @@ mod tests {
 
     fn fired(lists: &BlockLists, value: &str) -> Vec<u32> {
         let mut out = Vec::new();
-        lists.matches(value, |s| out.push(s.0));
+        lists.matches(value, &mut String::new(), |s| out.push(s.0));
         out.sort();
         out.dedup();
         out

@@ -139,9 +139,9 @@ pub fn profile(rules: &RuleSet, sample: Option<&[u8]>) -> Result<Vec<PatternProf
     let mut table = SymbolTable::default();
     for rule in &rules.rules {
         table.register(crate::symbols::SymbolDef {
-            name: rule.id.clone(),
+            name: rule.id.as_str().into(),
             score: rule.score,
-            description: rule.description.clone(),
+            description: rule.description.as_str().into(),
         });
     }
     let options = SignatureOptions {
@@ -360,6 +360,7 @@ impl SignatureStage {
                 equal_runs: Vec::new(),
                 long_runs: Vec::new(),
                 narrowed: Vec::new(),
+                lowered: String::new(),
             },
             buf: Vec::with_capacity(8192),
         }
@@ -426,7 +427,7 @@ mod tests {
             .scan(msg, &mut engine.scratch())
             .symbols
             .into_iter()
-            .map(|s| s.name)
+            .map(|s| s.name.to_string())
             .collect();
         names.sort();
         names
