@@ -47,7 +47,7 @@ pub struct MimeDetails {
 #[derive(Clone, Debug, Serialize)]
 pub struct MimePart {
     pub depth: usize,
-    pub content_type: String,
+    pub content_type: Cow<'static, str>,
     pub size: usize,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub encoding_problem: bool,
@@ -249,7 +249,7 @@ impl PartWalker<'_, '_, '_> {
             }
             PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {
                 self.msg.attachments.push(Attachment {
-                    content_type,
+                    content_type: content_type.into_owned(),
                     filename: part.attachment_name().map(str::to_string),
                     size: bytes.len(),
                 });
@@ -280,13 +280,38 @@ impl PartWalker<'_, '_, '_> {
     }
 }
 
-fn content_type(part: &MessagePart<'_>) -> String {
-    match part.content_type() {
-        Some(ct) => match &ct.c_subtype {
-            Some(sub) => format!("{}/{}", ct.c_type, sub).to_ascii_lowercase(),
-            None => ct.c_type.to_ascii_lowercase(),
-        },
-        None => "text/plain".to_string(),
+/// Media types most parts have, named without allocating (every part's
+/// type is kept twice: for `inspect` and on its text part).
+const COMMON_TYPES: &[&str] = &[
+    "text/plain",
+    "text/html",
+    "multipart/alternative",
+    "multipart/mixed",
+    "multipart/related",
+    "message/rfc822",
+    "application/octet-stream",
+    "image/gif",
+    "image/jpeg",
+    "image/png",
+];
+
+/// A part's media type, lower case; `text/plain` where none is given
+/// (RFC 2045 §5.2).
+fn content_type(part: &MessagePart<'_>) -> Cow<'static, str> {
+    let Some(ct) = part.content_type() else {
+        return Cow::Borrowed("text/plain");
+    };
+    let Some(sub) = ct.c_subtype.as_deref() else {
+        return Cow::Owned(ct.c_type.to_ascii_lowercase());
+    };
+    let is = |known: &str| {
+        known
+            .split_once('/')
+            .is_some_and(|(t, s)| t.eq_ignore_ascii_case(&ct.c_type) && s.eq_ignore_ascii_case(sub))
+    };
+    match COMMON_TYPES.iter().find(|known| is(known)) {
+        Some(known) => Cow::Borrowed(known),
+        None => Cow::Owned(format!("{}/{}", ct.c_type, sub).to_ascii_lowercase()),
     }
 }
 

@@ -96,7 +96,7 @@ pub fn fill(msg: &mut Message<'_>, d: &mut MmsDetails, body: &[u8], body_start: 
             };
             urls::extract(&text, &mut msg.urls);
             msg.text_parts.push(TextPart {
-                content_type: media,
+                content_type: media.into(),
                 text,
             });
         } else {

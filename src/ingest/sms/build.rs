@@ -231,18 +231,28 @@ pub fn from_smpp(pdu: &[u8], config: &SmsConfig) -> Option<Fragment> {
         f.reserved_coding("data_coding", dcs);
     }
     // message_payload carries the content when sm_length is 0 (SMPP 3.4 §5.3.2.32).
-    let payload = pdu.tlv(smpp::TLV_MESSAGE_PAYLOAD);
+    // The content moves out of the PDU: its buffer becomes the units.
+    let payload = pdu
+        .tlvs
+        .iter_mut()
+        .find(|t| t.tag == smpp::TLV_MESSAGE_PAYLOAD);
     let (content, offset) = match payload {
-        Some(t) if m.short_message.is_empty() => (t.value.as_slice(), None),
+        Some(t) if m.short_message.is_empty() => (std::mem::take(&mut t.value), None),
         Some(_) => {
             f.problem(
                 ProblemKind::ProtocolViolation,
                 Some(m.short_message_offset),
                 "both short_message and message_payload present; short_message used",
             );
-            (m.short_message.as_slice(), Some(m.short_message_offset))
+            (
+                std::mem::take(&mut m.short_message),
+                Some(m.short_message_offset),
+            )
         }
-        None => (m.short_message.as_slice(), Some(m.short_message_offset)),
+        None => (
+            std::mem::take(&mut m.short_message),
+            Some(m.short_message_offset),
+        ),
     };
     let int = |tag| pdu.tlv(tag).and_then(smpp::Tlv::as_int);
     f.port = int(smpp::TLV_DESTINATION_PORT).and_then(|p| u16::try_from(p).ok());

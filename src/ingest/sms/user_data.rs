@@ -90,13 +90,14 @@ pub fn split_tpdu(
 }
 
 /// Splits SMPP `short_message`/`message_payload` octets (no UDL: the length
-/// is the octet count).
+/// is the octet count). Octet units are `data` itself, the header taken off
+/// in place: the decoded PDU's buffer becomes the units without a copy.
 pub fn split_octets(
-    data: &[u8],
+    mut data: Vec<u8>,
     udhi: bool,
     alphabet: Alphabet,
 ) -> Result<UserData, UserDataError> {
-    let (udh, udh_len, udh_error) = header(data, udhi);
+    let (udh, udh_len, udh_error) = header(&data, udhi);
     let rest = data.get(udh_len..).unwrap_or(&[]);
     let units = if alphabet == Alphabet::Gsm7Packed {
         let fill = fill_bits(udh_len);
@@ -113,7 +114,8 @@ pub fn split_octets(
         }
         septets
     } else {
-        rest.to_vec()
+        data.drain(..udh_len.min(data.len()));
+        data
     };
     Ok(UserData {
         udh,
@@ -306,14 +308,14 @@ mod tests {
     fn a_malformed_udh_is_skipped_and_the_text_still_read() {
         // IE 0x00 claims 5 octets inside a 5-octet header; text "Hi".
         let ud = [0x05, 0x00, 0x05, 0x01, 0x02, 0x03, b'H', b'i'];
-        let got = split_octets(&ud, true, Alphabet::Latin1).unwrap();
+        let got = split_octets(ud.to_vec(), true, Alphabet::Latin1).unwrap();
         assert_eq!(got.units, b"Hi");
         assert!(matches!(
             got.udh_error,
             Some(UdhError::ElementOverrun { offset: 1, .. })
         ));
         // A UDHL past the end: read as if there were no header.
-        let got = split_octets(&[0x40, b'o', b'k'], true, Alphabet::Latin1).unwrap();
+        let got = split_octets(vec![0x40, b'o', b'k'], true, Alphabet::Latin1).unwrap();
         assert_eq!(got.units, [0x40, b'o', b'k']);
         assert!(got.udh_error.is_some());
     }
@@ -322,7 +324,7 @@ mod tests {
     fn packed_smpp_text_drops_the_cr_pad() {
         let septets = gsm7::encode("1234567\r", Tables::default()).unwrap();
         let packed = gsm7::pack(&septets, 0);
-        let ud = split_octets(&packed, false, Alphabet::Gsm7Packed).unwrap();
+        let ud = split_octets(packed, false, Alphabet::Gsm7Packed).unwrap();
         assert_eq!(ud.units.len(), 7);
     }
 }
