@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use criterion::Criterion;
 use floodwall::ingest::{self, Decoder};
+use floodwall::rules::RuleSet;
 use floodwall::{workload, Channel, Engine, Message};
 
 /// Short runs: `cargo bench` should finish in minutes on a shared 2-core box.
@@ -24,11 +25,23 @@ pub fn config() -> Criterion {
         .sample_size(30)
 }
 
+/// `FLOODWALL_RULES` or the crate's `rules/` directory.
+fn rules_dir() -> PathBuf {
+    std::env::var_os("FLOODWALL_RULES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("rules"))
+}
+
+/// The rule set of [`rules_dir`], for benches that build engines of parts of it.
+pub fn rules() -> RuleSet {
+    let dir = rules_dir();
+    RuleSet::load_dir(&dir)
+        .unwrap_or_else(|errors| panic!("rules in {} do not load:\n{errors}", dir.display()))
+}
+
 /// The engine from `FLOODWALL_RULES` or the crate's `rules/` directory.
 pub fn engine() -> Engine {
-    let dir = std::env::var_os("FLOODWALL_RULES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("rules"));
+    let dir = rules_dir();
     let engine = Engine::from_dir(&dir)
         .unwrap_or_else(|errors| panic!("rules in {} do not load:\n{errors}", dir.display()));
     eprintln!(
