@@ -105,7 +105,7 @@ pub fn run(engine: Engine, args: &BenchArgs) -> ExitCode {
         vec![corpus]
     };
 
-    let bar = inputs::progress(corpora.len() * (1 + max_threads * (runs + 1)));
+    let bar = inputs::progress(corpora.len() * (1 + max_threads * (runs + 1)), "passes");
     let mut report = Report {
         cpus,
         runs_per_point: runs,

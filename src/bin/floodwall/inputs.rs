@@ -40,13 +40,16 @@ fn walk(path: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// A progress bar on a terminal, nothing in a pipe.
-pub fn progress(len: usize) -> ProgressBar {
+/// A progress bar on a terminal, nothing in a pipe; `unit` names what it
+/// counts ("files", "passes").
+pub fn progress(len: usize, unit: &str) -> ProgressBar {
     let bar = ProgressBar::new(len as u64);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {pos}/{len} files [{bar:30}] {msg}")
-            .expect("the template is valid")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(&format!(
+            "{{spinner}} {{pos}}/{{len}} {unit} [{{bar:30}}] {{msg}}"
+        ))
+        .expect("the template is valid")
+        .progress_chars("=> "),
     );
     bar
 }
@@ -63,7 +66,7 @@ pub fn for_each_message(
     mut each: impl FnMut(&str, usize, &Message<'_>),
 ) -> bool {
     let files = expand(paths);
-    let bar = progress(files.len());
+    let bar = progress(files.len(), "files");
     let mut decoder = engine.decoder();
     let mut ok = true;
     for (n, file) in files.iter().enumerate() {
