@@ -60,13 +60,15 @@ fn allocations() -> usize {
 }
 
 /// Scans every message twice (the first pass warms the scratch: lazy DFA
-/// states, buffers), and on the second returns each message that allocated
-/// more than its verdict's list, with how many times it allocated.
-fn extra_allocations(
+/// states, buffers) and fails, naming `what`, if any scan of the second
+/// pass allocated other than its verdict's list: with each such message's
+/// index, allocation count and symbols.
+fn assert_scans_allocate_only_the_verdict(
+    what: &str,
     engine: &Engine,
     scratch: &mut Scratch,
     messages: &[Message<'_>],
-) -> Vec<(usize, usize, Vec<String>)> {
+) {
     for msg in messages {
         engine.scan(msg, scratch);
     }
@@ -77,11 +79,17 @@ fn extra_allocations(
         let made = allocations() - before;
         let expected = usize::from(!verdict.symbols.is_empty());
         if made != expected {
-            let names = verdict.symbols.iter().map(|s| s.name.to_string()).collect();
+            let names: Vec<String> = verdict.symbols.iter().map(|s| s.name.to_string()).collect();
             extra.push((i, made, names));
         }
     }
-    extra
+    assert!(
+        extra.is_empty(),
+        "{what}: {} of {} scans allocated beyond the verdict (message, allocations, symbols): {:?}",
+        extra.len(),
+        messages.len(),
+        &extra[..extra.len().min(5)]
+    );
 }
 
 fn decode_all<'a>(engine: &Engine, inputs: &'a [(ingest::Format, Vec<u8>)]) -> Vec<Message<'a>> {
@@ -106,14 +114,7 @@ fn a_scan_allocates_only_the_verdicts_symbol_list() {
             .collect();
         let messages = decode_all(engine, &inputs);
         assert!(messages.len() >= 600, "{channel}: {}", messages.len());
-        let extra = extra_allocations(engine, &mut scratch, &messages);
-        assert!(
-            extra.is_empty(),
-            "{channel}: {} of {} scans allocated beyond the verdict (message, allocations, symbols): {:?}",
-            extra.len(),
-            messages.len(),
-            &extra[..extra.len().min(5)]
-        );
+        assert_scans_allocate_only_the_verdict(channel.as_str(), engine, &mut scratch, &messages);
     }
 }
 
@@ -123,12 +124,8 @@ fn a_scan_of_any_seed_allocates_only_the_verdicts_symbol_list() {
     let mut scratch = engine.scratch();
     let mut inputs = Vec::new();
     let mut names = Vec::new();
-    seed_files(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("seeds")
-            .as_path(),
-        &mut names,
-    );
+    let seeds = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
+    seed_files(&seeds, &mut names);
     for path in &names {
         let bytes = std::fs::read(path).expect("seed readable");
         if let Some(format) = ingest::detect(&bytes) {
@@ -137,14 +134,7 @@ fn a_scan_of_any_seed_allocates_only_the_verdicts_symbol_list() {
     }
     assert!(inputs.len() >= 30, "seeds found: {}", inputs.len());
     let messages = decode_all(engine, &inputs);
-    let extra = extra_allocations(engine, &mut scratch, &messages);
-    assert!(
-        extra.is_empty(),
-        "{} of {} seed scans allocated beyond the verdict (message, allocations, symbols): {:?}",
-        extra.len(),
-        messages.len(),
-        extra
-    );
+    assert_scans_allocate_only_the_verdict("seeds", engine, &mut scratch, &messages);
 }
 
 fn seed_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
