@@ -96,10 +96,23 @@ pub struct Envelope {
 }
 
 /// A header field with its value decoded to UTF-8 (RFC 2047 words resolved).
+/// Both borrow the input where it holds them as they are (a known name in
+/// its usual spelling, a value on one line without encoded words): a mail
+/// has a dozen headers or more, and each copy is an allocation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Header {
-    pub name: String,
-    pub value: String,
+pub struct Header<'a> {
+    pub name: Cow<'a, str>,
+    pub value: Cow<'a, str>,
+}
+
+impl Header<'_> {
+    /// Detaches the header from the input buffer.
+    pub fn into_owned(self) -> Header<'static> {
+        Header {
+            name: Cow::Owned(self.name.into_owned()),
+            value: Cow::Owned(self.value.into_owned()),
+        }
+    }
 }
 
 /// A decoded text part. HTML parts are reduced to text for body rules; the
@@ -206,7 +219,7 @@ pub struct Message<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub headers: Vec<Header>,
+    pub headers: Vec<Header<'a>>,
     pub text_parts: Vec<TextPart>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub urls: Vec<String>,
@@ -259,7 +272,7 @@ impl<'a> Message<'a> {
         self.headers
             .iter()
             .filter(move |h| h.name.eq_ignore_ascii_case(name))
-            .map(|h| h.value.as_str())
+            .map(|h| h.value.as_ref())
     }
 
     /// Records a decode problem.
@@ -271,6 +284,7 @@ impl<'a> Message<'a> {
     pub fn into_owned(self) -> Message<'static> {
         Message {
             raw: Cow::Owned(self.raw.into_owned()),
+            headers: self.headers.into_iter().map(Header::into_owned).collect(),
             ..self
         }
     }

@@ -169,8 +169,8 @@ struct PartWalker<'c, 'm, 'a> {
     details: MimeDetails,
 }
 
-impl PartWalker<'_, '_, '_> {
-    fn headers(&mut self, parsed: &mail_parser::Message<'_>, raw: &[u8]) {
+impl<'a> PartWalker<'_, '_, 'a> {
+    fn headers(&mut self, parsed: &mail_parser::Message<'a>, raw: &'a [u8]) {
         let headers = &parsed.root_part().headers;
         if headers.len() > self.config.max_headers {
             self.msg.problem(
@@ -186,7 +186,7 @@ impl PartWalker<'_, '_, '_> {
         for header in headers.iter().take(self.config.max_headers) {
             let value = header_text(&header.value).unwrap_or_else(|| raw_value(raw, header));
             self.msg.headers.push(Header {
-                name: header.name.as_str().to_string(),
+                name: header_name(&header.name),
                 value,
             });
         }
@@ -315,11 +315,23 @@ fn content_type(part: &MessagePart<'_>) -> Cow<'static, str> {
     }
 }
 
-/// The decoded text of a header value, where mail-parser decoded one.
-fn header_text(value: &HeaderValue<'_>) -> Option<String> {
+/// A header's name: mail-parser's spelling of the names it knows, else as
+/// written.
+fn header_name<'a>(name: &HeaderName<'a>) -> Cow<'a, str> {
+    match name {
+        HeaderName::Other(Cow::Borrowed(other)) => Cow::Borrowed(other),
+        HeaderName::Other(Cow::Owned(other)) => Cow::Owned(other.clone()),
+        known => Cow::Borrowed(known.as_static_str()),
+    }
+}
+
+/// The decoded text of a header value, where mail-parser decoded one;
+/// borrowed where mail-parser could borrow it.
+fn header_text<'a>(value: &HeaderValue<'a>) -> Option<Cow<'a, str>> {
     match value {
-        HeaderValue::Text(text) => Some(text.to_string()),
-        HeaderValue::TextList(list) => Some(list.join(", ")),
+        HeaderValue::Text(Cow::Borrowed(text)) => Some(Cow::Borrowed(text)),
+        HeaderValue::Text(Cow::Owned(text)) => Some(Cow::Owned(text.clone())),
+        HeaderValue::TextList(list) => Some(Cow::Owned(list.join(", "))),
         HeaderValue::Address(address) => {
             let mut out = String::new();
             for addr in address.iter() {
@@ -333,14 +345,15 @@ fn header_text(value: &HeaderValue<'_>) -> Option<String> {
                     (None, None) => {}
                 }
             }
-            Some(out)
+            Some(Cow::Owned(out))
         }
         _ => None,
     }
 }
 
-/// The raw value of a header, unfolded, for values kept structured by mail-parser.
-fn raw_value(raw: &[u8], header: &mail_parser::Header<'_>) -> String {
+/// The raw value of a header, unfolded, for values kept structured by
+/// mail-parser: borrowed when it is one line of UTF-8, as most are.
+fn raw_value<'a>(raw: &'a [u8], header: &mail_parser::Header<'_>) -> Cow<'a, str> {
     let start = (header.offset_start as usize).min(raw.len());
     let end = (header.offset_end as usize).clamp(start, raw.len());
     let bytes = &raw[start..end];
@@ -348,7 +361,14 @@ fn raw_value(raw: &[u8], header: &mail_parser::Header<'_>) -> String {
     // byte by byte; it is only needed for the rare value that is not UTF-8.
     // Received headers alone are a kilobyte or two of most messages.
     let text = match std::str::from_utf8(bytes) {
-        Ok(text) => Cow::Borrowed(text),
+        Ok(text) => {
+            // One line once trimmed: unfolding would give the same slice.
+            let line = text.trim();
+            if !line.contains(['\r', '\n']) {
+                return Cow::Borrowed(line);
+            }
+            Cow::Borrowed(text)
+        }
         Err(_) => String::from_utf8_lossy(bytes),
     };
     let mut value = String::with_capacity(text.len());
@@ -361,7 +381,7 @@ fn raw_value(raw: &[u8], header: &mail_parser::Header<'_>) -> String {
         }
         value.push_str(line);
     }
-    value
+    Cow::Owned(value)
 }
 
 /// Offset of the first byte after the empty line that ends the header section.
@@ -501,8 +521,39 @@ mod tests {
             b"Received: from a\r\n\tby b;\r\n  \r\n c\r\nDate: x\xff y\r\nReceived:  \r\n\r\n",
             &IngestConfig::default(),
         );
-        let values: Vec<_> = msg.headers.iter().map(|h| h.value.as_str()).collect();
+        let values: Vec<_> = msg.headers.iter().map(|h| h.value.as_ref()).collect();
         assert_eq!(values, ["from a by b; c", "x\u{FFFD} y", ""]);
+    }
+
+    #[test]
+    fn headers_borrow_the_input_where_it_holds_them_as_they_are() {
+        let msg = parse_str(
+            "Date: Mon, 14 Nov 2005 10:00:00 +0000\r\nX-Mailer:  Foo 1.0 \r\n\
+             Subject: Verify your account\r\nReceived: from a\r\n\tby b\r\n\
+             Comments: =?utf-8?q?caf=C3=A9?=\r\n\r\nbody\r\n",
+        );
+        let borrowed: Vec<_> = msg
+            .headers
+            .iter()
+            .map(|h| {
+                (
+                    h.name.as_ref(),
+                    matches!(h.name, Cow::Borrowed(_)),
+                    h.value.as_ref(),
+                    matches!(h.value, Cow::Borrowed(_)),
+                )
+            })
+            .collect();
+        assert_eq!(
+            borrowed,
+            [
+                ("Date", true, "Mon, 14 Nov 2005 10:00:00 +0000", true),
+                ("X-Mailer", true, "Foo 1.0", true),
+                ("Subject", true, "Verify your account", true),
+                ("Received", true, "from a by b", false),
+                ("Comments", true, "café", false),
+            ]
+        );
     }
 
     #[test]

@@ -17,8 +17,8 @@ pub fn fill(msg: &mut Message<'_>, d: &mut MmsDetails, body: &[u8], body_start: 
         .headers
         .iter()
         .map(|(name, value)| Header {
-            name: name.clone(),
-            value: value.clone(),
+            name: name.clone().into(),
+            value: value.clone().into(),
         })
         .collect();
     msg.subject = d.fields.subject.clone();

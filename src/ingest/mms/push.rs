@@ -87,8 +87,8 @@ pub fn decode_wap_push(bytes: &[u8]) -> Result<Message<'static>, MmsError> {
         .iter()
         .filter(|(n, _)| n != "Content-Type")
         .map(|(name, value)| crate::message::Header {
-            name: name.clone(),
-            value: value.clone(),
+            name: name.clone().into(),
+            value: value.clone().into(),
         })
         .collect();
     headers.append(&mut msg.headers);
