@@ -16,7 +16,7 @@ use crate::message::ProblemKind;
 pub struct SymbolId(pub u32);
 
 /// A symbol's name, score and one-line description. The strings are shared
-/// with every [`SymbolHit`](crate::SymbolHit) that names the symbol, so a
+/// with every [`SymbolHit`](crate::policy::SymbolHit) that names the symbol, so a
 /// verdict costs no copy of them.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SymbolDef {
