@@ -5,10 +5,21 @@ use std::fmt::Write;
 use std::path::Path;
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    // Read at run time, not with `env!`: a build script's binary can be
+    // reused for another checkout of the same package (a shared target
+    // directory), and a directory baked in at its compile time may be gone.
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .expect("cargo sets CARGO_MANIFEST_DIR for build scripts");
+    let root = Path::new(&manifest).join("rules");
     println!("cargo:rerun-if-changed=rules");
     let mut files = Vec::new();
     collect(&root, &root, &mut files);
+    // A binary without rules would accept every message: refuse to build one.
+    assert!(
+        !files.is_empty(),
+        "no rule files (*.toml, *.txt) found under {}: the shipped rule set cannot be embedded",
+        root.display()
+    );
     files.sort();
     let mut out = String::from("pub static FILES: &[(&str, &str)] = &[\n");
     for (rel, abs) in files {
