@@ -315,12 +315,20 @@ fn content_type(part: &MessagePart<'_>) -> Cow<'static, str> {
     }
 }
 
+/// A copy of mail-parser's text that still borrows the input where the text
+/// does (the parsed message it lives in is dropped after decoding).
+fn keep<'a>(text: &Cow<'a, str>) -> Cow<'a, str> {
+    match text {
+        Cow::Borrowed(text) => Cow::Borrowed(text),
+        Cow::Owned(text) => Cow::Owned(text.clone()),
+    }
+}
+
 /// A header's name: mail-parser's spelling of the names it knows, else as
 /// written.
 fn header_name<'a>(name: &HeaderName<'a>) -> Cow<'a, str> {
     match name {
-        HeaderName::Other(Cow::Borrowed(other)) => Cow::Borrowed(other),
-        HeaderName::Other(Cow::Owned(other)) => Cow::Owned(other.clone()),
+        HeaderName::Other(other) => keep(other),
         known => Cow::Borrowed(known.as_static_str()),
     }
 }
@@ -329,8 +337,7 @@ fn header_name<'a>(name: &HeaderName<'a>) -> Cow<'a, str> {
 /// borrowed where mail-parser could borrow it.
 fn header_text<'a>(value: &HeaderValue<'a>) -> Option<Cow<'a, str>> {
     match value {
-        HeaderValue::Text(Cow::Borrowed(text)) => Some(Cow::Borrowed(text)),
-        HeaderValue::Text(Cow::Owned(text)) => Some(Cow::Owned(text.clone())),
+        HeaderValue::Text(text) => Some(keep(text)),
         HeaderValue::TextList(list) => Some(Cow::Owned(list.join(", "))),
         HeaderValue::Address(address) => {
             let mut out = String::new();
