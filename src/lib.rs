@@ -15,6 +15,7 @@
 //! assert_eq!(verdict.action, floodwall::Action::Accept);
 //! ```
 
+pub mod clock;
 pub mod engine;
 pub mod ingest;
 pub mod message;
@@ -25,6 +26,6 @@ pub mod stage;
 pub mod symbols;
 pub mod workload;
 
-pub use engine::{Engine, EngineBuilder, ReloadableEngine, Scratch};
+pub use engine::{BuildError, Engine, EngineBuilder, ReloadableEngine, Scratch};
 pub use message::{Address, Channel, Envelope, Message};
 pub use policy::{Action, Verdict};

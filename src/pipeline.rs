@@ -38,6 +38,7 @@
 //! assert_eq!(stats.jobs, 2);
 //! ```
 
+mod batch;
 mod histogram;
 mod job;
 mod pool;
@@ -54,12 +55,12 @@ use std::time::Instant;
 use crossbeam_channel::{Receiver, Sender};
 
 pub use histogram::LatencyHistogram;
-pub use job::{route_key, Job, JobBytes, Outcome, Scanned};
+pub use job::{route_key, Job, JobBytes, Outcome, Reply, Scanned};
 pub use pool::ScratchPool;
 pub use stats::{PipelineStats, StageTime};
 pub use submit::{SubmitError, Submitter, TrySubmitError};
 
-use crate::engine::Engine;
+use crate::engine::ReloadableEngine;
 use reorder::Event;
 use room::Room;
 use submit::{Gate, OrderGate};
@@ -68,7 +69,7 @@ use worker::{Sink, Work, Worker, WorkerStats};
 /// Options of a [`Pipeline`]; finish with [`on_result`](Self::on_result) or
 /// [`with_results`](Self::with_results).
 pub struct PipelineBuilder {
-    engine: Arc<Engine>,
+    engine: ReloadableEngine,
     threads: usize,
     queue_capacity: usize,
     batch: usize,
@@ -179,7 +180,7 @@ impl PipelineBuilder {
             let own_room = Arc::new(Room::default());
             routed_rooms.push(Arc::clone(&own_room));
             let worker = Worker {
-                engine: Arc::clone(&self.engine),
+                engine: self.engine.clone(),
                 own: own_rx,
                 shared: shared_rx.clone(),
                 own_room,
@@ -196,7 +197,7 @@ impl PipelineBuilder {
             workers.push(handle);
         }
         let mut stage_names = vec!["decode"];
-        stage_names.extend(self.engine.stage_names());
+        stage_names.extend(self.engine.current().stage_names());
         Pipeline {
             submitter: Submitter {
                 gate: Arc::new(Gate::default()),
@@ -224,7 +225,11 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    pub fn builder(engine: Arc<Engine>) -> PipelineBuilder {
+    /// A pipeline over `engine`: an `Arc<Engine>`, or a [`ReloadableEngine`]
+    /// whose swaps the workers take up at their next batch (each worker's
+    /// SMS reassembly state carries over).
+    pub fn builder(engine: impl Into<ReloadableEngine>) -> PipelineBuilder {
+        let engine = engine.into();
         PipelineBuilder {
             engine,
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),

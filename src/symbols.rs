@@ -84,6 +84,8 @@ pub struct Builtin {
 }
 
 /// Built-in symbols with their default scores; `policy.toml` `[scores]` overrides them.
+///
+/// Every engine registers them all, so an operator may override any of them.
 pub static BUILTINS: &[Builtin] = &[
     Builtin {
         name: "FW_UNPARSEABLE",
@@ -130,7 +132,17 @@ pub static BUILTINS: &[Builtin] = &[
         score: 1.0,
         description: "A decoding limit (parts, depth, headers) was reached",
     },
+    Builtin {
+        name: STAGE_FAILED,
+        score: 0.0,
+        description: "A stage failed on this message; its evidence is missing",
+    },
 ];
+
+/// The built-in symbol a stage failure raises (the stage and the error in
+/// its options). Scored 0 by default: a failure is no sign of spam, but it
+/// must show, never pass silently.
+pub const STAGE_FAILED: &str = "FW_STAGE_FAILED";
 
 /// A built-in symbol by name.
 pub fn builtin(name: &str) -> Option<&'static Builtin> {

@@ -55,7 +55,9 @@ fn fired(engine: &Engine, raw: &[u8]) -> Vec<String> {
 
 fn placed(engine: &Engine, p: Placement) -> usize {
     engine
-        .pattern_profiles()
+        .stage::<floodwall::stage::signature::SignatureStage>()
+        .expect("a default stage")
+        .profiles()
         .iter()
         .filter(|x| x.placement == p)
         .count()

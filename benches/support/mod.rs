@@ -46,7 +46,9 @@ pub fn engine() -> Engine {
         .unwrap_or_else(|errors| panic!("rules in {} do not load:\n{errors}", dir.display()));
     eprintln!(
         "bench engine: {} rules from {}",
-        engine.rule_plans().len(),
+        engine
+            .stage::<floodwall::stage::signature::SignatureStage>()
+            .map_or(0, |s| s.plans().len()),
         dir.display()
     );
     engine

@@ -1,147 +1,35 @@
-//! The engine: rules compiled once, then shared by every scanning thread.
+//! The engine: a list of stages built once, then shared by every scanning
+//! thread.
 //!
 //! An [`Engine`] is immutable and `Send + Sync`; each thread owns a
-//! [`Scratch`] (Hyperscan scratch, buffers, evidence) made by
-//! [`Engine::scratch`]. Reloading rules means building a new engine and
+//! [`Scratch`] (every stage's working memory, the evidence) made by
+//! [`Engine::scratch`]. A scan runs each stage over the message in its
+//! [`ScanContext`], then the meta rules, then the [`Policy`] that turns the
+//! evidence into a [`Verdict`]; stages then hear the verdict. Reloading rules means building a new engine and
 //! swapping it in: a rule set that fails to build leaves the old one serving
 //! ([`ReloadableEngine`] does this on a background thread).
 
+mod builder;
 mod metas;
 mod reload;
 
-use std::path::{Path, PathBuf};
+use std::any::Any;
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use crate::ingest::{Decoder, IngestConfig};
 use crate::message::Message;
-use crate::policy::{self, SymbolHit, Verdict};
-use crate::rules::{RuleErrors, RuleSet, Thresholds};
-use crate::stage::protocol::ProtocolStage;
-use crate::stage::signature::{PatternProfile, RulePlan, SignatureOptions, SignatureStage};
-use crate::stage::{Evidence, Stage, StageScratch};
-use crate::symbols::{SymbolDef, SymbolId, SymbolTable};
+use crate::policy::{Policy, Verdict};
+use crate::rules::RuleSet;
+use crate::stage::{
+    subscriber_of, Evidence, ScanContext, Services, Stage, StageError, StageScratch,
+};
+use crate::symbols::{SymbolId, SymbolTable};
 
+pub use builder::{BuildError, EngineBuilder, StageSetup};
 use metas::MetaRules;
 pub use reload::ReloadableEngine;
-
-type StageFactory = Box<dyn FnOnce(&mut SymbolTable) -> Box<dyn Stage>>;
-
-/// Builds an [`Engine`] from a rule set, ingest limits and extra stages.
-pub struct EngineBuilder {
-    rules: RuleSet,
-    ingest: IngestConfig,
-    extra_stages: Vec<StageFactory>,
-    signature: SignatureOptions,
-}
-
-impl EngineBuilder {
-    pub fn new(rules: RuleSet) -> EngineBuilder {
-        EngineBuilder {
-            rules,
-            ingest: IngestConfig::default(),
-            extra_stages: Vec::new(),
-            signature: SignatureOptions::default(),
-        }
-    }
-
-    /// Where compiled Hyperscan databases are cached between starts (see
-    /// [`crate::stage::signature::default_cache_dir`]); `None`, the default,
-    /// compiles every time. With the 1,500-rule hard set a warm start loads
-    /// in well under a second instead of compiling for tens of seconds.
-    pub fn cache_dir(mut self, dir: Option<PathBuf>) -> EngineBuilder {
-        self.signature.cache_dir = dir;
-        self
-    }
-
-    /// Whether expensive patterns are profiled and split out of the shared
-    /// databases (default on; results are the same either way, only speed
-    /// and the first build's time differ).
-    pub fn split_expensive_patterns(mut self, on: bool) -> EngineBuilder {
-        self.signature.split = on;
-        self
-    }
-
-    /// All signature-stage options at once (cache, split, profiling sample
-    /// and threshold).
-    pub fn signature_options(mut self, options: SignatureOptions) -> EngineBuilder {
-        self.signature = options;
-        self
-    }
-
-    /// Decoding limits and per-source SMS choices.
-    pub fn ingest(mut self, config: IngestConfig) -> EngineBuilder {
-        self.ingest = config;
-        self
-    }
-
-    /// Adds a stage after the built-in ones. The factory registers the
-    /// symbols the stage raises.
-    pub fn stage(
-        mut self,
-        factory: impl FnOnce(&mut SymbolTable) -> Box<dyn Stage> + 'static,
-    ) -> EngineBuilder {
-        self.extra_stages.push(Box::new(factory));
-        self
-    }
-
-    /// Compiles everything. All rule errors are reported together.
-    pub fn build(self) -> Result<Engine, RuleErrors> {
-        let EngineBuilder {
-            rules,
-            mut ingest,
-            extra_stages,
-            signature,
-        } = self;
-        let mut symbols = SymbolTable::default();
-        for rule in &rules.rules {
-            symbols.register(SymbolDef {
-                name: rule.id.as_str().into(),
-                score: rule.score,
-                description: rule.description.as_str().into(),
-            });
-        }
-        for meta in &rules.metas {
-            symbols.register(SymbolDef {
-                name: meta.id.as_str().into(),
-                score: meta.score,
-                description: meta.description.as_str().into(),
-            });
-        }
-        let signature = SignatureStage::build_with(&rules, &symbols, &signature)?;
-        let plans = signature.plans().to_vec();
-        let profiles = signature.profiles().to_vec();
-        let mut stages: Vec<Box<dyn Stage>> = vec![
-            Box::new(signature),
-            Box::new(ProtocolStage::new(&mut symbols)),
-        ];
-        for factory in extra_stages {
-            stages.push(factory(&mut symbols));
-        }
-        for (name, score) in &rules.policy.score_overrides {
-            if let Some(id) = symbols.lookup(name) {
-                symbols.set_score(id, *score);
-            }
-        }
-        let metas = MetaRules::new(&rules, &symbols)?;
-        let hidden = symbols
-            .iter()
-            .map(|(_, d)| crate::rules::is_hidden(&d.name))
-            .collect();
-        if let Some(max) = rules.policy.max_message_bytes {
-            ingest.max_message_bytes = max;
-        }
-        Ok(Engine {
-            symbols,
-            stages,
-            metas,
-            hidden,
-            thresholds: rules.policy.thresholds.clone(),
-            ingest,
-            plans,
-            profiles,
-        })
-    }
-}
 
 /// Compiled rules and stages; scan messages with it from any number of threads.
 ///
@@ -159,46 +47,73 @@ pub struct Engine {
     symbols: SymbolTable,
     stages: Vec<Box<dyn Stage>>,
     metas: MetaRules,
-    hidden: Vec<bool>,
-    thresholds: Thresholds,
+    policy: Policy,
     ingest: IngestConfig,
-    plans: Vec<RulePlan>,
-    profiles: Vec<PatternProfile>,
+    services: Services,
+    /// `FW_STAGE_FAILED`.
+    stage_failed: SymbolId,
+    /// By stage: failures so far (see [`Engine::stage_failures`]).
+    failures: Vec<AtomicU64>,
 }
 
-/// Per-thread working memory for [`Engine::scan`].
+/// Per-thread working memory for [`Engine::scan`]: each stage's scratch,
+/// the evidence of the message being scanned, and the stage timers.
 pub struct Scratch {
     stages: Vec<StageScratch>,
     evidence: Evidence,
     /// Which meta rules have a leaf that fired (see [`MetaRules`]).
     meta_due: Vec<bool>,
+    /// By stage: the error its [`Stage::prepare_batch`] gave for the batch
+    /// being scanned, recorded on each of its messages.
+    batch_failures: Vec<Option<StageError>>,
     /// Nanoseconds spent per stage (same order as [`Engine::stage_names`]),
     /// accumulated while `timing` is on.
-    pub stage_nanos: Vec<u64>,
-    pub timing: bool,
+    stage_nanos: Vec<u64>,
+    timing: bool,
+}
+
+impl Scratch {
+    /// Times every stage from now on (two clock reads per stage and
+    /// message), or stops timing.
+    pub fn set_timing(&mut self, on: bool) {
+        self.timing = on;
+    }
+
+    /// Nanoseconds spent per stage while timing was on, in the order of
+    /// [`Engine::stage_names`] (the last: meta rules and policy).
+    pub fn stage_nanos(&self) -> &[u64] {
+        &self.stage_nanos
+    }
+
+    /// Sets the stage timers back to zero.
+    pub fn reset_timers(&mut self) {
+        self.stage_nanos.iter_mut().for_each(|n| *n = 0);
+    }
 }
 
 impl Engine {
-    /// Builder for an engine with custom ingest limits or extra stages.
+    /// Builder for an engine with custom ingest limits, services or stages.
     pub fn builder(rules: RuleSet) -> EngineBuilder {
         EngineBuilder::new(rules)
     }
 
     /// The rules shipped in the binary.
-    pub fn embedded() -> Result<Engine, RuleErrors> {
+    pub fn embedded() -> Result<Engine, BuildError> {
         EngineBuilder::new(RuleSet::embedded()?).build()
     }
 
     /// The rules of a directory.
-    pub fn from_dir(dir: &Path) -> Result<Engine, RuleErrors> {
+    pub fn from_dir(dir: &Path) -> Result<Engine, BuildError> {
         EngineBuilder::new(RuleSet::load_dir(dir)?).build()
     }
 
+    /// Working memory for one scanning thread.
     pub fn scratch(&self) -> Scratch {
         Scratch {
             stages: self.stages.iter().map(|s| s.new_scratch()).collect(),
             evidence: Evidence::with_symbols(self.symbols.len()),
             meta_due: Vec::new(),
+            batch_failures: vec![None; self.stages.len()],
             // One slot per stage plus one for meta rules and policy, as in
             // `stage_names`.
             stage_nanos: vec![0; self.stages.len() + 1],
@@ -211,25 +126,48 @@ impl Engine {
         Decoder::new(self.ingest.clone())
     }
 
+    /// The decoding limits the rules directory set.
     pub fn ingest_config(&self) -> &IngestConfig {
         &self.ingest
     }
 
+    /// Every symbol the engine can raise, with its score and description.
     pub fn symbols(&self) -> &SymbolTable {
         &self.symbols
     }
 
-    /// How each signature rule was compiled.
-    pub fn rule_plans(&self) -> &[RulePlan] {
-        &self.plans
+    /// The policy verdicts are made by.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
     }
 
-    /// Each Hyperscan pattern's measured cost and where it runs (empty
-    /// when the split is off).
-    pub fn pattern_profiles(&self) -> &[PatternProfile] {
-        &self.profiles
+    /// The services the stages share (the clock, the state store).
+    pub fn services(&self) -> &Services {
+        &self.services
     }
 
+    /// Now, by the engine's clock, in milliseconds since the epoch.
+    pub fn now_ms(&self) -> u64 {
+        self.services.clock.now_ms()
+    }
+
+    /// The stage of type `S`, to reach its own API (the signature stage's
+    /// rule plans and pattern profiles, say).
+    ///
+    /// ```
+    /// use floodwall::stage::signature::SignatureStage;
+    ///
+    /// let engine = floodwall::Engine::embedded().expect("the shipped rules compile");
+    /// let signature = engine.stage::<SignatureStage>().expect("a default stage");
+    /// assert!(signature.plans().iter().any(|p| p.id == "GTUBE"));
+    /// ```
+    pub fn stage<S: Stage>(&self) -> Option<&S> {
+        self.stages
+            .iter()
+            .find_map(|s| (s.as_ref() as &dyn Any).downcast_ref::<S>())
+    }
+
+    /// The stages' names in the order they run, then `meta+policy`.
     pub fn stage_names(&self) -> Vec<&'static str> {
         self.stages
             .iter()
@@ -238,58 +176,119 @@ impl Engine {
             .collect()
     }
 
-    /// Scans one message.
+    /// By stage, in the order they run: how often it failed (a failed
+    /// batch counts once). Each failure also shows as `FW_STAGE_FAILED` in
+    /// the verdicts it touched.
+    pub fn stage_failures(&self) -> Vec<(&'static str, u64)> {
+        self.stages
+            .iter()
+            .zip(&self.failures)
+            .map(|(s, n)| (s.name(), n.load(Ordering::Relaxed)))
+            .collect()
+    }
+
+    /// Scans one message now, by the engine's clock.
     pub fn scan(&self, msg: &Message<'_>, scratch: &mut Scratch) -> Verdict {
-        scratch.evidence.clear();
+        self.scan_at(msg, self.now_ms(), scratch)
+    }
+
+    /// Scans one message as at `now_ms` (a replay, a simulated clock).
+    pub fn scan_at(&self, msg: &Message<'_>, now_ms: u64, scratch: &mut Scratch) -> Verdict {
+        self.prepare(std::slice::from_ref(msg), now_ms, scratch);
+        self.scan_prepared(msg, now_ms, scratch)
+    }
+
+    /// Scans a batch as at `now_ms`: every stage sees the whole batch
+    /// first, then each message is scanned in order and its verdict handed
+    /// to `each` with its index.
+    pub fn scan_batch(
+        &self,
+        batch: &[Message<'_>],
+        now_ms: u64,
+        scratch: &mut Scratch,
+        mut each: impl FnMut(usize, Verdict),
+    ) {
+        if batch.is_empty() {
+            return;
+        }
+        self.prepare(batch, now_ms, scratch);
+        for (i, msg) in batch.iter().enumerate() {
+            each(i, self.scan_prepared(msg, now_ms, scratch));
+        }
+    }
+
+    fn prepare(&self, batch: &[Message<'_>], now_ms: u64, scratch: &mut Scratch) {
+        let cx = ScanContext {
+            now_ms,
+            subscriber: None,
+            services: &self.services,
+        };
         for (i, stage) in self.stages.iter().enumerate() {
-            if scratch.timing {
-                let start = Instant::now();
-                stage.run(msg, &mut scratch.stages[i], &mut scratch.evidence);
-                scratch.stage_nanos[i] += start.elapsed().as_nanos() as u64;
-            } else {
-                stage.run(msg, &mut scratch.stages[i], &mut scratch.evidence);
+            let start = scratch.timing.then(Instant::now);
+            let result = stage.prepare_batch(batch, &cx, &mut scratch.stages[i]);
+            if result.is_err() {
+                self.failures[i].fetch_add(1, Ordering::Relaxed);
+            }
+            scratch.batch_failures[i] = result.err();
+            if let Some(start) = start {
+                scratch.stage_nanos[i] += nanos_since(start);
             }
         }
-        let start = scratch.timing.then(Instant::now);
-        let verdict = self.verdict(&mut scratch.evidence, &mut scratch.meta_due);
-        if let Some(start) = start {
-            if let Some(slot) = scratch.stage_nanos.last_mut() {
-                *slot += start.elapsed().as_nanos() as u64;
+    }
+
+    fn scan_prepared(&self, msg: &Message<'_>, now_ms: u64, scratch: &mut Scratch) -> Verdict {
+        let cx = ScanContext {
+            now_ms,
+            subscriber: subscriber_of(msg),
+            services: &self.services,
+        };
+        let Scratch {
+            stages,
+            evidence,
+            meta_due,
+            batch_failures,
+            stage_nanos,
+            timing,
+        } = scratch;
+        evidence.clear();
+        for (i, stage) in self.stages.iter().enumerate() {
+            let start = timing.then(Instant::now);
+            if let Some(error) = &batch_failures[i] {
+                self.record_failure(stage.name(), error, evidence);
+            }
+            if let Err(error) = stage.scan(msg, &cx, &mut stages[i], evidence) {
+                self.failures[i].fetch_add(1, Ordering::Relaxed);
+                self.record_failure(stage.name(), &error, evidence);
+            }
+            if let Some(start) = start {
+                stage_nanos[i] += nanos_since(start);
+            }
+        }
+        let start = timing.then(Instant::now);
+        self.metas.evaluate(evidence, meta_due);
+        let verdict = self.policy.verdict(evidence, &self.symbols);
+        if let (Some(start), Some(slot)) = (start, stage_nanos.last_mut()) {
+            *slot += nanos_since(start);
+        }
+        for (i, stage) in self.stages.iter().enumerate() {
+            let start = timing.then(Instant::now);
+            stage.on_verdict(msg, &cx, &verdict, &mut stages[i]);
+            if let Some(start) = start {
+                stage_nanos[i] += nanos_since(start);
             }
         }
         verdict
     }
 
-    fn verdict(&self, evidence: &mut Evidence, meta_due: &mut Vec<bool>) -> Verdict {
-        self.metas.evaluate(evidence, meta_due);
-        // Sized once from what fired and shows: the verdict's one
-        // allocation, and none where only sub-rules fired.
-        let shown = |id: &&SymbolId| !self.hidden[id.0 as usize];
-        let count = evidence.fired().iter().filter(shown).count();
-        let mut symbols = Vec::with_capacity(count);
-        symbols.extend(evidence.fired().iter().filter(shown).map(|&id| {
-            let def = self.symbols.get(id);
-            SymbolHit {
-                name: def.name.clone(),
-                score: def.score,
-                description: def.description.clone(),
-            }
-        }));
-        symbols.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then_with(|| a.name.cmp(&b.name))
-        });
-        let score = symbols.iter().map(|s| s.score).sum::<f64>();
-        // Rounded so that sums print as the scores that make them up; `+ 0.0`
-        // turns the empty sum's -0.0 into 0.0.
-        let score = (score * 1000.0).round() / 1000.0 + 0.0;
-        Verdict {
-            score,
-            action: policy::decide(&self.thresholds, score),
-            symbols,
-        }
+    fn record_failure(&self, stage: &str, error: &StageError, evidence: &mut Evidence) {
+        let _ = evidence
+            .fire_weighted(self.stage_failed, 1.0)
+            .option(format!("{stage}: {error}"));
     }
+}
+
+fn nanos_since(start: Instant) -> u64 {
+    u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX)
 }
 
 impl std::fmt::Debug for Engine {

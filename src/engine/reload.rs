@@ -10,11 +10,12 @@
 //! place and the errors are returned through the join handle.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::thread::JoinHandle;
 
-use super::{Engine, EngineBuilder};
-use crate::rules::{RuleErrors, RuleSet};
+use super::{BuildError, Engine, EngineBuilder};
+use crate::rules::RuleSet;
 
 type Configure = dyn Fn(EngineBuilder) -> EngineBuilder + Send + Sync;
 
@@ -32,14 +33,35 @@ type Configure = dyn Fn(EngineBuilder) -> EngineBuilder + Send + Sync;
 #[derive(Clone)]
 pub struct ReloadableEngine {
     current: Arc<RwLock<Arc<Engine>>>,
+    /// Bumped at every swap, so that a worker sees a new engine with one
+    /// atomic load per batch instead of a lock.
+    generation: Arc<AtomicU64>,
     configure: Arc<Configure>,
+}
+
+impl From<Arc<Engine>> for ReloadableEngine {
+    fn from(engine: Arc<Engine>) -> ReloadableEngine {
+        ReloadableEngine::shared(engine)
+    }
+}
+
+impl From<Engine> for ReloadableEngine {
+    fn from(engine: Engine) -> ReloadableEngine {
+        ReloadableEngine::new(engine)
+    }
 }
 
 impl ReloadableEngine {
     /// Serves `engine`; reloads build with default options.
     pub fn new(engine: Engine) -> ReloadableEngine {
+        ReloadableEngine::shared(Arc::new(engine))
+    }
+
+    /// Serves an engine already shared.
+    pub fn shared(engine: Arc<Engine>) -> ReloadableEngine {
         ReloadableEngine {
-            current: Arc::new(RwLock::new(Arc::new(engine))),
+            current: Arc::new(RwLock::new(engine)),
+            generation: Arc::new(AtomicU64::new(0)),
             configure: Arc::new(|builder| builder),
         }
     }
@@ -62,17 +84,33 @@ impl ReloadableEngine {
             .clone()
     }
 
+    /// How many times an engine was swapped in: a scanning thread that
+    /// saw another number takes [`current`](Self::current) again.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Serves `engine` from now on.
+    pub fn swap(&self, engine: Engine) {
+        let mut current = self.current.write().unwrap_or_else(PoisonError::into_inner);
+        *current = Arc::new(engine);
+        self.generation.fetch_add(1, Ordering::Release);
+    }
+
     /// Loads and compiles `dir` on this thread, then swaps it in. On error
-    /// the current engine is kept.
-    pub fn reload(&self, dir: PathBuf) -> Result<(), RuleErrors> {
+    /// the current engine is kept. The new engine shares the current one's
+    /// [`Services`](crate::stage::Services) (clock, state store), so stream
+    /// state outlives the reload.
+    pub fn reload(&self, dir: PathBuf) -> Result<(), BuildError> {
         let rules = RuleSet::load_dir(&dir)?;
-        let engine = (self.configure)(EngineBuilder::new(rules)).build()?;
-        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(engine);
+        let services = self.current().services().clone();
+        let builder = EngineBuilder::new(rules).services(services);
+        self.swap((self.configure)(builder).build()?);
         Ok(())
     }
 
     /// [`reload`](Self::reload) on a new thread.
-    pub fn reload_in_background(&self, dir: PathBuf) -> JoinHandle<Result<(), RuleErrors>> {
+    pub fn reload_in_background(&self, dir: PathBuf) -> JoinHandle<Result<(), BuildError>> {
         let this = self.clone();
         std::thread::spawn(move || this.reload(dir))
     }

@@ -45,7 +45,7 @@ pub fn detect(bytes: &[u8]) -> Option<Format> {
     Some(Format::Eml)
 }
 
-fn looks_like_smpp(bytes: &[u8]) -> bool {
+pub(crate) fn looks_like_smpp(bytes: &[u8]) -> bool {
     if bytes.len() < 16 {
         return false;
     }

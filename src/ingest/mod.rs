@@ -8,6 +8,7 @@
 
 pub mod detect;
 pub mod email;
+pub mod frames;
 pub mod mbox;
 pub mod mms;
 pub mod record;
@@ -21,6 +22,7 @@ use serde::Serialize;
 use crate::message::{Channel, Message, ProblemKind};
 
 pub use detect::detect;
+pub use frames::{frames, Frame};
 
 /// The protocol details of a decoded message, for `floodwall inspect` and for
 /// rules that look at protocol fields.
@@ -75,6 +77,24 @@ pub enum IngestError {
     UnknownFormat,
     #[error("byte {offset}: {reason}")]
     BadFraming { offset: usize, reason: String },
+}
+
+impl IngestError {
+    /// The same error for a payload that starts on line `line` of its file
+    /// (a [`Frame`] decoded on its own counts its lines from 1).
+    pub fn at_line(self, line: usize) -> IngestError {
+        match self {
+            IngestError::BadHex { line: l, reason } => IngestError::BadHex {
+                line: l + line - 1,
+                reason,
+            },
+            IngestError::BadRecord { line: l, reason } => IngestError::BadRecord {
+                line: l + line - 1,
+                reason,
+            },
+            other => other,
+        }
+    }
 }
 
 /// Limits and per-source choices for decoding.
@@ -151,6 +171,13 @@ impl Decoder {
 
     pub fn config(&self) -> &IngestConfig {
         &self.config
+    }
+
+    /// Takes new limits (an engine swapped in with other rules) and keeps
+    /// the concatenated SMS waiting for their segments.
+    pub fn set_config(&mut self, config: IngestConfig) {
+        self.sms.set_config(config.sms.clone());
+        self.config = config;
     }
 
     /// Decodes one payload. A single payload gives zero messages (an SMS

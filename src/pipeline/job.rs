@@ -12,8 +12,13 @@ use crate::policy::Verdict;
 /// reference count rather than a copy.
 #[derive(Clone, Debug)]
 pub enum JobBytes {
+    /// The job's own bytes.
     Owned(Vec<u8>),
+    /// Bytes shared with other jobs.
     Shared(Arc<[u8]>),
+    /// A range of a shared buffer: one message of a file read once (see
+    /// [`frames`](crate::ingest::frames)).
+    Slice(Arc<[u8]>, std::ops::Range<usize>),
 }
 
 impl Deref for JobBytes {
@@ -23,6 +28,7 @@ impl Deref for JobBytes {
         match self {
             JobBytes::Owned(bytes) => bytes,
             JobBytes::Shared(bytes) => bytes,
+            JobBytes::Slice(bytes, range) => bytes.get(range.clone()).unwrap_or(&[]),
         }
     }
 }
@@ -39,14 +45,22 @@ impl From<Arc<[u8]>> for JobBytes {
     }
 }
 
+/// Where a job's [`Outcome`] goes instead of the pipeline's own callback or
+/// channel: a service hands each request its own reply (a milter session
+/// waiting for its verdict). Called once, from a worker or the collector
+/// thread; `Fn` rather than `FnOnce` so that a job stays cheap to clone
+/// (a benchmark submits one job many times).
+pub type Reply = Arc<dyn Fn(Outcome) + Send + Sync>;
+
 /// One payload to scan: its bytes, their format, the transport envelope when
-/// the caller knows it (an MTA's MAIL FROM / RCPT TO), and a routing key.
+/// the caller knows it (an MTA's MAIL FROM / RCPT TO), a routing key, and
+/// the caller's token and reply.
 ///
 /// `format` names the format of this one payload (`Eml`, `Smpp`, `Tpdu`,
 /// `Mms`, one `Jsonl` record); container formats (`Mbox`, several SMPP PDUs
 /// back to back) are split by the worker and all their messages reported in
 /// one [`Outcome`].
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Job {
     pub bytes: JobBytes,
     pub format: Format,
@@ -55,26 +69,66 @@ pub struct Job {
     /// Jobs with the same non-zero key go to the same worker; 0 lets any
     /// worker take the job. See [`route_key`].
     pub route_key: u64,
+    /// The caller's own number for the job, handed back in its
+    /// [`Outcome::token`] (a connection and message id, a line number).
+    pub token: u64,
+    /// Where the outcome goes; `None`: the pipeline's callback or channel.
+    pub reply: Option<Reply>,
+}
+
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Job")
+            .field("bytes", &self.bytes.len())
+            .field("format", &self.format)
+            .field("envelope", &self.envelope)
+            .field("route_key", &self.route_key)
+            .field("token", &self.token)
+            .field("reply", &self.reply.is_some())
+            .finish()
+    }
 }
 
 impl Job {
+    /// A job of `bytes` in `format`, any worker, token 0, no own reply.
     pub fn new(bytes: impl Into<JobBytes>, format: Format) -> Job {
         Job {
             bytes: bytes.into(),
             format,
             envelope: None,
             route_key: 0,
+            token: 0,
+            reply: None,
         }
     }
 
-    /// Sets the transport envelope (see [`Outcome`] for how it is applied).
+    /// Sets the transport envelope. Its fields that are set replace the
+    /// decoded ones, field by field and on every channel: for email the
+    /// bytes carry no envelope at all, and for SMS/MMS the caller's
+    /// transport view (an SMSC's routing data) is more trustworthy than a
+    /// PDU's. Fields it leaves unset keep what was decoded.
     pub fn with_envelope(mut self, envelope: Envelope) -> Job {
         self.envelope = Some(Box::new(envelope));
         self
     }
 
+    /// Sends the job to the worker of `key` (see [`route_key`]).
     pub fn with_route_key(mut self, key: u64) -> Job {
         self.route_key = key;
+        self
+    }
+
+    /// Tags the job with the caller's `token`, returned in its outcome.
+    pub fn with_token(mut self, token: u64) -> Job {
+        self.token = token;
+        self
+    }
+
+    /// Delivers this job's outcome to `reply` rather than to the
+    /// pipeline's callback or channel (in order, when the pipeline is
+    /// ordered).
+    pub fn with_reply(mut self, reply: impl Fn(Outcome) + Send + Sync + 'static) -> Job {
+        self.reply = Some(Arc::new(reply));
         self
     }
 }
@@ -96,9 +150,8 @@ pub fn route_key(source: &[u8], dest: &[u8]) -> u64 {
     hash.max(1)
 }
 
-/// Copies the caller's envelope fields that are set onto a decoded message:
-/// for email the bytes carry no envelope at all, and for SMS/MMS the caller's
-/// transport view (an SMSC's routing data) is more trustworthy than a PDU's.
+/// Copies the caller's envelope fields that are set onto a decoded message
+/// (the rule [`Job::with_envelope`] states).
 pub(super) fn apply_envelope(msg: &mut Message<'_>, envelope: &Envelope) {
     if let Some(sender) = &envelope.sender {
         msg.envelope.sender = Some(sender.clone());
@@ -117,7 +170,9 @@ pub(super) fn apply_envelope(msg: &mut Message<'_>, envelope: &Envelope) {
 /// One message decoded from a job, with its verdict.
 #[derive(Clone, Debug)]
 pub struct Scanned {
+    /// The channel the message came on.
     pub channel: Channel,
+    /// What the engine concluded.
     pub verdict: Verdict,
 }
 
@@ -125,18 +180,43 @@ pub struct Scanned {
 ///
 /// A payload gives zero messages (an SMS segment waiting for its siblings),
 /// one, or several (an mbox, segments evicted by the reassembler). The
-/// envelope of the job, where given, overrides the decoded one field by
-/// field (set fields only).
-#[derive(Debug)]
+/// envelope of the job, where given, overrides the decoded one as
+/// [`Job::with_envelope`] says.
 pub struct Outcome {
     /// The number [`Submitter::submit`](super::Submitter::submit) returned;
     /// `None` for messages completed only when the pipeline finished
     /// (incomplete concatenated SMS flushed from a worker's decoder).
     pub seq: Option<u64>,
+    /// The job's [`Job::token`] (0 for flushed messages).
+    pub token: u64,
+    /// Each message decoded from the job, in order, with its verdict.
     pub scanned: Vec<Scanned>,
     /// Why the bytes could not be split into payloads at all (unrecognised
     /// format, invalid JSON record); `scanned` is then empty.
     pub error: Option<IngestError>,
+    /// The job's own reply, which the delivering thread calls.
+    pub(super) reply: Option<Reply>,
+}
+
+impl Outcome {
+    /// Hands the outcome to its job's reply, else to `sink`.
+    pub(super) fn deliver(mut self, sink: &(dyn Fn(Outcome) + Send + Sync)) {
+        match self.reply.take() {
+            Some(reply) => reply(self),
+            None => sink(self),
+        }
+    }
+}
+
+impl std::fmt::Debug for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outcome")
+            .field("seq", &self.seq)
+            .field("token", &self.token)
+            .field("scanned", &self.scanned)
+            .field("error", &self.error)
+            .finish()
+    }
 }
 
 #[cfg(test)]

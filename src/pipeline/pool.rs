@@ -36,7 +36,7 @@ impl ScratchPool {
             .then(|| self.idle.lock().ok()?.pop())
             .flatten();
         let mut scratch = idle.unwrap_or_else(|| engine.scratch());
-        scratch.stage_nanos.iter_mut().for_each(|n| *n = 0);
+        scratch.reset_timers();
         scratch
     }
 

@@ -91,13 +91,13 @@ pub(super) fn collect(
         }
         while let Some(item) = buffer.pop() {
             if let Some(outcome) = item {
-                sink(outcome);
+                outcome.deliver(&*sink);
             }
             let _ = credits.try_send(());
         }
     }
     for outcome in flushed {
-        sink(outcome);
+        outcome.deliver(&*sink);
     }
 }
 

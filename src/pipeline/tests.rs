@@ -3,6 +3,7 @@ use std::sync::{Arc, Barrier, Mutex};
 use std::time::Duration;
 
 use super::*;
+use crate::engine::Engine;
 use crate::ingest::Format;
 
 /// An engine with one literal SMS rule, built from a temporary directory so

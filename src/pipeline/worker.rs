@@ -2,18 +2,18 @@
 //! its own queue (jobs routed to it by key) and the shared queue (any job).
 
 use std::sync::Arc;
-use std::time::{Instant, SystemTime};
+use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Select, Sender, TryRecvError};
 
+use super::batch::scan_batch;
 use super::histogram::LatencyHistogram;
-use super::job::{apply_envelope, Job, Outcome, Scanned};
+use super::job::{Job, Outcome, Scanned};
 use super::pool::ScratchPool;
 use super::reorder::Event;
 use super::room::Room;
-use crate::engine::{Engine, Scratch};
-use crate::ingest::{self, Decoder};
-use crate::message::Message;
+use crate::engine::{Engine, ReloadableEngine, Scratch};
+use crate::ingest::Decoder;
 
 /// A job with the sequence number and time of its submission.
 #[derive(Debug)]
@@ -33,6 +33,8 @@ pub(super) enum Work {
 }
 
 /// Where outcomes go: straight to the caller, or to the reordering collector.
+/// A job's own reply takes precedence over a direct callback; the collector
+/// honours it likewise once the outcome's turn comes.
 #[derive(Clone)]
 pub(super) enum Sink {
     Direct(Arc<dyn Fn(Outcome) + Send + Sync>),
@@ -40,9 +42,9 @@ pub(super) enum Sink {
 }
 
 impl Sink {
-    fn deliver(&self, outcome: Outcome) {
+    pub(super) fn deliver(&self, outcome: Outcome) {
         match self {
-            Sink::Direct(f) => f(outcome),
+            Sink::Direct(f) => outcome.deliver(&**f),
             Sink::Ordered(events) => {
                 let _ = events.send(Event::Done(outcome));
             }
@@ -64,8 +66,23 @@ pub(super) struct WorkerStats {
     pub(super) producer_wakeups: u64,
 }
 
+impl WorkerStats {
+    /// Adds a scratch's stage timers (those of an engine swapped out, or
+    /// of the last one at the end). Engines of other stage lists add what
+    /// they share by position.
+    fn add_timers(&mut self, scratch: &Scratch) {
+        let timers = scratch.stage_nanos();
+        if self.stage_nanos.len() < timers.len() {
+            self.stage_nanos.resize(timers.len(), 0);
+        }
+        for (sum, t) in self.stage_nanos.iter_mut().zip(timers) {
+            *sum += t;
+        }
+    }
+}
+
 pub(super) struct Worker {
-    pub(super) engine: Arc<Engine>,
+    pub(super) engine: ReloadableEngine,
     pub(super) own: Receiver<Work>,
     pub(super) shared: Receiver<Queued>,
     /// Where producers wait for room in `own` and in `shared`.
@@ -78,51 +95,28 @@ pub(super) struct Worker {
 }
 
 /// Per-thread state that lives as long as the worker.
-struct State {
-    scratch: Scratch,
-    decoder: Decoder,
-    stats: WorkerStats,
-    clock: WallClock,
-}
-
-/// Wall-clock milliseconds (what the SMS reassembler times segments out
-/// by) derived from the `Instant` each job reads anyway: reading the system
-/// clock too was one clock read in four per job (the four together were
-/// 1.7% of the SMS bench's perf samples). Steady within a worker, as
-/// timeouts want; the decoder and its reassembly state are per worker too.
-struct WallClock {
-    origin: Instant,
-    origin_ms: u64,
-}
-
-impl WallClock {
-    fn new() -> WallClock {
-        let origin = Instant::now();
-        let origin_ms = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-        WallClock { origin, origin_ms }
-    }
-
-    fn ms_at(&self, at: Instant) -> u64 {
-        let since = at.saturating_duration_since(self.origin).as_millis();
-        self.origin_ms
-            .saturating_add(u64::try_from(since).unwrap_or(u64::MAX))
-    }
+pub(super) struct State {
+    /// The engine this worker scans with, and the reloadable's generation
+    /// it was taken at: checked once per batch.
+    pub(super) engine: Arc<Engine>,
+    generation: u64,
+    pub(super) scratch: Scratch,
+    /// Kept across an engine swap: concatenated SMS half-way through
+    /// reassembly are not lost to a rules reload.
+    pub(super) decoder: Decoder,
+    pub(super) stats: WorkerStats,
 }
 
 impl Worker {
     pub(super) fn run(self) -> WorkerStats {
-        let mut scratch = match &self.pool {
-            Some(pool) => pool.take(&self.engine),
-            None => self.engine.scratch(),
-        };
-        scratch.timing = self.timing;
+        let generation = self.engine.generation();
+        let engine = self.engine.current();
         let mut state = State {
-            scratch,
-            decoder: self.engine.decoder(),
+            scratch: self.take_scratch(&engine),
+            decoder: engine.decoder(),
+            engine,
+            generation,
             stats: WorkerStats::default(),
-            clock: WallClock::new(),
         };
         let mut batch = Vec::with_capacity(self.batch);
         let mut stopping = false;
@@ -130,9 +124,7 @@ impl Worker {
             stopping = self.take_batch(&mut batch);
             state.stats.producer_wakeups += u64::from(self.own_room.taken(&self.own))
                 + u64::from(self.shared_room.taken(&self.shared));
-            for queued in batch.drain(..) {
-                self.process(queued, &mut state);
-            }
+            self.process(&mut batch, &mut state);
         }
         // No job can be submitted any more: what is left in the shared
         // queue is all there will ever be.
@@ -141,16 +133,70 @@ impl Worker {
             if batch.is_empty() {
                 break;
             }
-            for queued in batch.drain(..) {
-                self.process(queued, &mut state);
-            }
+            self.process(&mut batch, &mut state);
         }
         self.flush(&mut state);
-        state.stats.stage_nanos = state.scratch.stage_nanos.clone();
+        state.stats.add_timers(&state.scratch);
         if let Some(pool) = &self.pool {
-            pool.give_back(&self.engine, state.scratch);
+            pool.give_back(&state.engine, state.scratch);
         }
         state.stats
+    }
+
+    fn take_scratch(&self, engine: &Arc<Engine>) -> Scratch {
+        let mut scratch = match &self.pool {
+            Some(pool) => pool.take(engine),
+            None => engine.scratch(),
+        };
+        scratch.set_timing(self.timing);
+        scratch
+    }
+
+    /// Scans a batch with the engine serving now: one swapped in since the
+    /// last batch is taken up here, the decoder and its reassembly state
+    /// staying as they are.
+    fn process(&self, batch: &mut Vec<Queued>, state: &mut State) {
+        if batch.is_empty() {
+            return;
+        }
+        let generation = self.engine.generation();
+        if generation != state.generation {
+            let engine = self.engine.current();
+            state.stats.add_timers(&state.scratch);
+            state.scratch = self.take_scratch(&engine);
+            state.decoder.set_config(engine.ingest_config().clone());
+            state.engine = engine;
+            state.generation = generation;
+        }
+        scan_batch(batch, state, &self.sink);
+        batch.clear();
+    }
+
+    /// Scans what the decoder still holds (incomplete concatenated SMS).
+    fn flush(&self, state: &mut State) {
+        let mut rest = Vec::new();
+        state.decoder.finish(&mut rest);
+        if rest.is_empty() {
+            return;
+        }
+        state.stats.messages += rest.len() as u64;
+        let mut scanned = Vec::with_capacity(rest.len());
+        let now = state.engine.now_ms();
+        state
+            .engine
+            .scan_batch(&rest, now, &mut state.scratch, |i, verdict| {
+                scanned.push(Scanned {
+                    channel: rest[i].channel,
+                    verdict,
+                });
+            });
+        self.sink.deliver(Outcome {
+            seq: None,
+            token: 0,
+            scanned,
+            error: None,
+            reply: None,
+        });
     }
 
     /// Blocks for one job, then takes up to the batch size without waiting,
@@ -209,97 +255,5 @@ impl Worker {
                 Err(_) => true,
             }
         }
-    }
-
-    fn process(&self, queued: Queued, state: &mut State) {
-        let start = Instant::now();
-        let Queued {
-            seq,
-            job,
-            submitted,
-        } = queued;
-        let mut messages = Vec::new();
-        let now = state.clock.ms_at(start);
-        let decoder = &mut state.decoder;
-        let error = ingest::split_each(job.format, &job.bytes, |payload| {
-            decoder.decode(payload, now, &mut messages);
-        })
-        .err();
-        let decoded = Instant::now();
-        let scanned = self.scan_all(&mut messages, job.envelope.as_deref(), state);
-        let done = Instant::now();
-        let stats = &mut state.stats;
-        stats.jobs += 1;
-        stats.bytes += job.bytes.len() as u64;
-        stats.errors += u64::from(error.is_some());
-        stats.decode_nanos += nanos(decoded - start);
-        stats.service.record(nanos(done - start));
-        stats
-            .latency
-            .record(nanos(done.saturating_duration_since(submitted)));
-        self.sink.deliver(Outcome {
-            seq: Some(seq),
-            scanned,
-            error,
-        });
-    }
-
-    fn scan_all(
-        &self,
-        messages: &mut [Message<'_>],
-        envelope: Option<&crate::message::Envelope>,
-        state: &mut State,
-    ) -> Vec<Scanned> {
-        state.stats.messages += messages.len() as u64;
-        messages
-            .iter_mut()
-            .map(|msg| {
-                if let Some(envelope) = envelope {
-                    apply_envelope(msg, envelope);
-                }
-                Scanned {
-                    channel: msg.channel,
-                    verdict: self.engine.scan(msg, &mut state.scratch),
-                }
-            })
-            .collect()
-    }
-
-    /// Scans what the decoder still holds (incomplete concatenated SMS).
-    fn flush(&self, state: &mut State) {
-        let mut rest = Vec::new();
-        state.decoder.finish(&mut rest);
-        if rest.is_empty() {
-            return;
-        }
-        let scanned = self.scan_all(&mut rest, None, state);
-        self.sink.deliver(Outcome {
-            seq: None,
-            scanned,
-            error: None,
-        });
-    }
-}
-
-fn nanos(d: std::time::Duration) -> u64 {
-    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::Duration;
-
-    #[test]
-    fn wall_clock_follows_the_instant_from_the_system_time_at_start() {
-        let before = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap()
-            .as_millis() as u64;
-        let clock = WallClock::new();
-        assert!(clock.origin_ms >= before);
-        assert_eq!(clock.ms_at(clock.origin), clock.origin_ms);
-        let later = clock.origin + Duration::from_millis(1_500);
-        assert_eq!(clock.ms_at(later), clock.origin_ms + 1_500);
     }
 }

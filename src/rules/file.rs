@@ -62,6 +62,9 @@ struct RawPolicy {
     scores: Option<toml::Table>,
     #[serde(default)]
     limits: Option<RawLimits>,
+    /// `[stage.NAME]` tables: each stage's own configuration.
+    #[serde(default)]
+    stage: Option<toml::Table>,
 }
 
 #[derive(Deserialize)]
@@ -168,6 +171,17 @@ pub(super) fn parse_policy(name: &str, text: &str) -> Result<PolicyConfig, RuleE
         policy.score_overrides.push((symbol, score));
     }
     policy.max_message_bytes = raw.limits.and_then(|l| l.max_message_bytes);
+    for (stage, value) in raw.stage.unwrap_or_default() {
+        match value {
+            toml::Value::Table(table) => {
+                policy.stages.insert(stage, table);
+            }
+            _ => {
+                let detail = format!("[stage.{stage}] must be a table of the stage's settings");
+                return Err(RuleError::new(name, 1, None, detail));
+            }
+        }
+    }
     Ok(policy)
 }
 

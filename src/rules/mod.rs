@@ -178,12 +178,21 @@ impl Default for Thresholds {
     }
 }
 
-/// The policy file (`policy.toml`): thresholds, built-in symbol scores, limits.
+/// The policy file (`policy.toml`): thresholds, score overrides, limits and
+/// each stage's configuration.
 #[derive(Clone, Debug, Default)]
 pub struct PolicyConfig {
+    /// `[actions]`: the score each action starts at.
     pub thresholds: Thresholds,
+    /// `[scores]`: symbol name and the score that replaces its own; the
+    /// engine refuses a name none of its symbols has.
     pub score_overrides: Vec<(String, f64)>,
+    /// `[limits] max_message_bytes`.
     pub max_message_bytes: Option<usize>,
+    /// `[stage.NAME]`: a stage's own settings, by stage name, read by the
+    /// stage when the engine is built; the engine refuses a table no stage
+    /// of it reads.
+    pub stages: std::collections::BTreeMap<String, toml::Table>,
 }
 
 /// A validated rules directory.

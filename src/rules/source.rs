@@ -230,16 +230,6 @@ fn check_ids(set: &RuleSet, errors: &mut Vec<RuleError>) {
             ));
         }
     }
-    for (symbol, _) in &set.policy.score_overrides {
-        if builtin(symbol).is_none() {
-            errors.push(RuleError::new(
-                POLICY_FILE,
-                1,
-                Some(symbol),
-                "[scores] names no built-in symbol",
-            ));
-        }
-    }
 }
 
 /// Whether `meta`'s expression reaches `target` through other metas.

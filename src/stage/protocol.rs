@@ -1,7 +1,7 @@
 //! Protocol stage: decode problems recorded by ingest become symbols, so a
 //! malformed message is scored for being malformed rather than dropped.
 
-use super::{Evidence, Stage, StageScratch};
+use super::{Evidence, ScanContext, Stage, StageError, StageScratch};
 use crate::message::{Message, ProblemKind};
 use crate::symbols::{self, SymbolDef, SymbolId, SymbolTable};
 
@@ -12,6 +12,7 @@ pub struct ProtocolStage {
 }
 
 impl ProtocolStage {
+    /// Registers the `FW_*` problem symbols in `table`.
     pub fn new(table: &mut SymbolTable) -> ProtocolStage {
         let symbols = ProblemKind::ALL
             .iter()
@@ -38,11 +39,18 @@ impl Stage for ProtocolStage {
         Box::new(())
     }
 
-    fn run(&self, msg: &Message<'_>, _scratch: &mut StageScratch, evidence: &mut Evidence) {
+    fn scan(
+        &self,
+        msg: &Message<'_>,
+        _cx: &ScanContext<'_>,
+        _scratch: &mut StageScratch,
+        evidence: &mut Evidence,
+    ) -> Result<(), StageError> {
         for problem in &msg.problems {
             if let Some(i) = ProblemKind::ALL.iter().position(|&k| k == problem.kind) {
                 evidence.fire(self.symbols[i]);
             }
         }
+        Ok(())
     }
 }

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use floodwall::ingest::{self, Format};
-use floodwall::{Channel, Engine, Envelope, Message};
+use floodwall::{Engine, Message};
 use indicatif::{ProgressBar, ProgressStyle};
 
 /// Every file under `paths`, directories expanded recursively and sorted.
@@ -56,13 +56,10 @@ pub fn progress(len: usize, unit: &str) -> ProgressBar {
 
 /// Decodes every file and calls `each(source, index, message)`; reports
 /// unreadable or unrecognised files on stderr. Returns whether all went well.
-/// `envelope`, when given, is the SMTP envelope of every email message (the
-/// bytes of a mail do not carry it).
 pub fn for_each_message(
     engine: &Engine,
     format: Format,
     paths: &[PathBuf],
-    envelope: Option<&Envelope>,
     mut each: impl FnMut(&str, usize, &Message<'_>),
 ) -> bool {
     let files = expand(paths);
@@ -93,10 +90,7 @@ pub fn for_each_message(
         for payload in payloads {
             out.clear();
             decoder.decode(payload, now_ms(), &mut out);
-            for msg in out.iter_mut() {
-                if let (Some(envelope), Channel::Email) = (envelope, msg.channel) {
-                    msg.envelope = envelope.clone();
-                }
+            for msg in out.iter() {
                 index += 1;
                 bar.suspend(|| each(&source, index, msg));
             }

@@ -23,7 +23,7 @@ struct Line<'a> {
 pub fn run(engine: &Engine, format: Format, json: bool, paths: &[PathBuf]) -> ExitCode {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let ok = inputs::for_each_message(engine, format, paths, None, |source, index, msg| {
+    let ok = inputs::for_each_message(engine, format, paths, |source, index, msg| {
         let line = Line {
             source,
             index,

@@ -17,7 +17,7 @@ use clap::{Parser, Subcommand};
 use floodwall::ingest::sms::DefaultAlphabet;
 use floodwall::ingest::{Format, IngestConfig};
 use floodwall::rules::RuleSet;
-use floodwall::{Address, Engine, Envelope};
+use floodwall::{Address, BuildError, Engine, Envelope};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -50,6 +50,10 @@ enum Command {
         envelope: EnvelopeArgs,
         #[command(flatten)]
         decode: DecodeArgs,
+        /// Worker threads (default: the number of CPUs). The output is in
+        /// input order whatever the count.
+        #[arg(long, value_name = "N")]
+        threads: Option<usize>,
         /// Files or directories (searched recursively).
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -92,7 +96,9 @@ impl DecodeArgs {
 }
 
 /// The SMTP envelope of the mail being scanned (RFC 5321): the MTA knows it,
-/// the message bytes do not.
+/// the message bytes do not. Given, it applies to every message scanned, on
+/// every channel: each field set replaces the decoded one (see
+/// `floodwall::pipeline::Job::with_envelope`).
 #[derive(clap::Args)]
 struct EnvelopeArgs {
     /// Envelope sender (MAIL FROM).
@@ -156,9 +162,21 @@ fn main() -> ExitCode {
             rules,
             envelope,
             decode,
+            threads,
             paths,
         } => match load_engine(rules.as_deref(), decode.ingest_config()) {
-            Ok(engine) => scan::run(&engine, format, json, envelope.envelope().as_ref(), &paths),
+            Ok(engine) => {
+                let request = scan::ScanRequest {
+                    format,
+                    json,
+                    envelope: envelope.envelope(),
+                    threads: threads.unwrap_or_else(|| {
+                        std::thread::available_parallelism().map_or(1, |n| n.get())
+                    }),
+                    paths,
+                };
+                scan::run(engine, request)
+            }
             Err(code) => code,
         },
         Command::Inspect {
@@ -194,7 +212,7 @@ fn load_engine(dir: Option<&std::path::Path>, ingest: IngestConfig) -> Result<En
         Some(dir) => RuleSet::load_dir(dir),
         None => RuleSet::embedded(),
     };
-    let engine = rules.and_then(|rules| {
+    let engine = rules.map_err(BuildError::from).and_then(|rules| {
         Engine::builder(rules)
             .ingest(ingest)
             .cache_dir(floodwall::stage::signature::default_cache_dir())

@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use floodwall::rules::{RuleErrors, RuleSet, RuleSource};
+use floodwall::rules::{RuleError, RuleErrors, RuleSet, RuleSource};
 use floodwall::stage::signature::{self, PatternProfile, Placement};
+use floodwall::BuildError;
 use floodwall::Engine;
 
 /// Patterns listed in the text report of `--profile` (all in `--json`).
@@ -36,9 +37,14 @@ pub fn run(dir: Option<&Path>, json: bool) -> ExitCode {
             report_errors(&RuleErrors(errors), json);
             ExitCode::from(1)
         }
-        Err(compile_errors) => {
+        Err(BuildError::Rules(compile_errors)) => {
             errors.extend(compile_errors.0);
             errors.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+            report_errors(&RuleErrors(errors), json);
+            ExitCode::from(1)
+        }
+        Err(other) => {
+            errors.push(RuleError::new("policy.toml", 1, None, other.to_string()));
             report_errors(&RuleErrors(errors), json);
             ExitCode::from(1)
         }
@@ -46,7 +52,9 @@ pub fn run(dir: Option<&Path>, json: bool) -> ExitCode {
 }
 
 fn report(engine: &Engine, rules: usize, metas: usize, json: bool) {
-    let plans = engine.rule_plans();
+    let plans = engine
+        .stage::<signature::SignatureStage>()
+        .map_or(&[][..], |s| s.plans());
     if json {
         for plan in plans {
             println!(

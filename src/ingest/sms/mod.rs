@@ -95,6 +95,12 @@ impl SmsIngest {
         }
     }
 
+    /// Takes new decoding choices; the reassembler and the segments it holds
+    /// keep their limits (they were accepted under them).
+    pub fn set_config(&mut self, config: SmsConfig) {
+        self.config = config;
+    }
+
     /// Decodes one SMPP PDU. Message PDUs (submit_sm, deliver_sm, data_sm,
     /// submit_multi, replace_sm) give a message or a buffered segment; session PDUs give
     /// nothing; an undecodable PDU gives a message marked with the problem.

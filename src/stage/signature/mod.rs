@@ -44,7 +44,7 @@ pub use lists::{BLOOM_MIN_ENTRIES, PHRASES_IN_HYPERSCAN_MAX};
 pub use profile::{builtin_sample, EXPENSIVE_FACTOR, EXPENSIVE_FLOOR_NS};
 pub use split::{Placement, PCRE2_MARGIN};
 
-use super::{Evidence, Stage, StageScratch};
+use super::{Evidence, ScanContext, Stage, StageError, StageScratch};
 use crate::message::{Channel, Message};
 use crate::rules::{Flags, ListMatch, Matcher, Origin, RuleError, RuleErrors, RuleSet, Target};
 use crate::symbols::SymbolTable;
@@ -376,9 +376,15 @@ impl Stage for SignatureStage {
         Box::new(self.scratch())
     }
 
-    fn run(&self, msg: &Message<'_>, scratch: &mut StageScratch, evidence: &mut Evidence) {
+    fn scan(
+        &self,
+        msg: &Message<'_>,
+        _cx: &ScanContext<'_>,
+        scratch: &mut StageScratch,
+        evidence: &mut Evidence,
+    ) -> Result<(), StageError> {
         if msg.is_notification {
-            return;
+            return Ok(());
         }
         let scratch = scratch
             .downcast_mut::<SignatureScratch>()
@@ -389,6 +395,7 @@ impl Stage for SignatureStage {
                 group.scan(text, state, evidence)
             });
         }
+        Ok(())
     }
 }
 
@@ -477,7 +484,9 @@ pattern = 'cash'
     fn each_engine_path_fires_and_stays_quiet_correctly() {
         let e = engine(RULES);
         let paths: Vec<(&str, Vec<EnginePath>)> = e
-            .rule_plans()
+            .stage::<SignatureStage>()
+            .expect("a default stage")
+            .plans()
             .iter()
             .map(|p| (p.id.as_str(), p.paths.clone()))
             .collect();
@@ -522,7 +531,9 @@ pattern = 'cash'
         let rules = rules.unwrap();
         let e = Engine::builder(rules).build().unwrap();
         let path = |id: &str| {
-            e.rule_plans()
+            e.stage::<SignatureStage>()
+                .expect("a default stage")
+                .plans()
                 .iter()
                 .find(|p| p.id == id)
                 .unwrap()
@@ -559,8 +570,16 @@ pattern = 'cash'
         let err = Engine::builder(RuleSet::from_toml("e.toml", rules).unwrap())
             .build()
             .unwrap_err();
-        assert!(err.0[0].message.contains("empty"), "{err}");
-        assert_eq!(err.0[0].rule.as_deref(), Some("EMPTY"));
+        assert!(
+            err.rule_errors().expect("rule errors").0[0]
+                .message
+                .contains("empty"),
+            "{err}"
+        );
+        assert_eq!(
+            err.rule_errors().expect("rule errors").0[0].rule.as_deref(),
+            Some("EMPTY")
+        );
     }
 
     #[test]
@@ -569,7 +588,10 @@ pattern = 'cash'
         let err = Engine::builder(RuleSet::from_toml("e.toml", rules).unwrap())
             .build()
             .unwrap_err();
-        assert_eq!(err.0[0].rule.as_deref(), Some("BROKEN"));
-        assert_eq!(err.0[0].line, 1);
+        assert_eq!(
+            err.rule_errors().expect("rule errors").0[0].rule.as_deref(),
+            Some("BROKEN")
+        );
+        assert_eq!(err.rule_errors().expect("rule errors").0[0].line, 1);
     }
 }
