@@ -87,7 +87,7 @@ fn order_metas(
                     &meta.origin.file,
                     meta.origin.line,
                     Some(&meta.id),
-                    format!("unknown rule '{leaf}' in expr"),
+                    format!("unknown symbol '{leaf}' in expr: no rule, built-in or stage symbol has that name"),
                 )
             })
         })?;

@@ -318,6 +318,20 @@ mod tests {
     }
 
     #[test]
+    fn a_meta_over_an_unknown_symbol_fails_the_build_with_its_line() {
+        let rules = RuleSet::from_toml(
+            "m.toml",
+            "[[meta]]\nid = \"OVER_NOTHING\"\ndescription = \"m\"\nscore = 1.0\nexpr = \"NOPE\"\n",
+        )
+        .expect("the loader leaves leaves to the engine: stages add symbols");
+        let err = Engine::builder(rules).build().unwrap_err();
+        let errors = err.rule_errors().expect("a rule error");
+        assert_eq!(errors.0[0].line, 1);
+        assert_eq!(errors.0[0].rule.as_deref(), Some("OVER_NOTHING"));
+        assert!(errors.0[0].message.contains("'NOPE'"), "{err}");
+    }
+
+    #[test]
     fn metas_fire_alike_on_silent_and_noisy_messages() {
         let e = engine(
             "[[rule]]\nid = \"WIN\"\ndescription = \"w\"\nscore = 1.0\ntarget = \"body\"\nkind = \"literal\"\npattern = 'win'\n\n\
