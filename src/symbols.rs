@@ -20,8 +20,11 @@ pub struct SymbolId(pub u32);
 /// verdict costs no copy of them.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SymbolDef {
+    /// `UPPER_SNAKE_CASE`, unique in the engine.
     pub name: Arc<str>,
+    /// The score it adds at weight 1 (after `[scores]` overrides).
     pub score: f64,
+    /// One line an operator reads beside the name.
     pub description: Arc<str>,
 }
 
@@ -47,26 +50,32 @@ impl SymbolTable {
         id
     }
 
+    /// The id of a name.
     pub fn lookup(&self, name: &str) -> Option<SymbolId> {
         self.by_name.get(name).copied()
     }
 
+    /// The definition of an id of this table.
     pub fn get(&self, id: SymbolId) -> &SymbolDef {
         &self.defs[id.0 as usize]
     }
 
+    /// Replaces a symbol's score (an operator's `[scores]` override).
     pub fn set_score(&mut self, id: SymbolId, score: f64) {
         self.defs[id.0 as usize].score = score;
     }
 
+    /// How many symbols.
     pub fn len(&self) -> usize {
         self.defs.len()
     }
 
+    /// Whether there are none.
     pub fn is_empty(&self) -> bool {
         self.defs.is_empty()
     }
 
+    /// Every symbol with its id, in id order.
     pub fn iter(&self) -> impl Iterator<Item = (SymbolId, &SymbolDef)> {
         self.defs
             .iter()
@@ -78,8 +87,11 @@ impl SymbolTable {
 /// A symbol the engine itself raises (not defined by a rule file).
 #[derive(Clone, Copy, Debug)]
 pub struct Builtin {
+    /// Its name.
     pub name: &'static str,
+    /// Its default score.
     pub score: f64,
+    /// Its description.
     pub description: &'static str,
 }
 

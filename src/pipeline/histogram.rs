@@ -51,6 +51,7 @@ fn lower_bound(i: usize) -> u64 {
 }
 
 impl LatencyHistogram {
+    /// Adds one latency, in nanoseconds.
     pub fn record(&mut self, nanos: u64) {
         self.counts[index(nanos)] += 1;
         self.count += 1;
@@ -58,6 +59,7 @@ impl LatencyHistogram {
         self.max = self.max.max(nanos);
     }
 
+    /// Adds every latency `other` holds.
     pub fn merge(&mut self, other: &LatencyHistogram) {
         for (a, b) in self.counts.iter_mut().zip(other.counts.iter()) {
             *a += b;
@@ -67,14 +69,17 @@ impl LatencyHistogram {
         self.max = self.max.max(other.max);
     }
 
+    /// How many latencies were recorded.
     pub fn count(&self) -> u64 {
         self.count
     }
 
+    /// The largest latency, exact (not bucketed).
     pub fn max(&self) -> u64 {
         self.max
     }
 
+    /// The mean latency in nanoseconds, exact; 0 when empty.
     pub fn mean(&self) -> f64 {
         if self.count == 0 {
             0.0

@@ -62,7 +62,9 @@ pub type Reply = Arc<dyn Fn(Outcome) + Send + Sync>;
 /// one [`Outcome`].
 #[derive(Clone)]
 pub struct Job {
+    /// The wire bytes of the payload.
     pub bytes: JobBytes,
+    /// The format of those bytes alone (see above).
     pub format: Format,
     /// Boxed: most jobs have none, and a small `Job` keeps the queues compact.
     pub envelope: Option<Box<Envelope>>,

@@ -10,16 +10,20 @@ use super::worker::WorkerStats;
 /// Time spent in one stage, summed over all workers.
 #[derive(Clone, Debug, Serialize)]
 pub struct StageTime {
+    /// The stage's name (`decode`, a stage's [`Stage::name`](crate::stage::Stage::name), `meta+policy`).
     pub name: &'static str,
+    /// Nanoseconds, summed over workers.
     pub nanos: u64,
 }
 
 /// Totals from [`Pipeline::finish`](super::Pipeline::finish).
 #[derive(Clone, Debug)]
 pub struct PipelineStats {
+    /// Jobs whose outcome was delivered.
     pub jobs: u64,
     /// Messages decoded from the jobs (and flushed at the end).
     pub messages: u64,
+    /// Bytes of those jobs.
     pub bytes: u64,
     /// Jobs whose bytes could not be split into payloads.
     pub errors: u64,

@@ -15,6 +15,7 @@ use super::worker::{Queued, Work};
 #[derive(Debug, thiserror::Error)]
 pub enum SubmitError {
     #[error("the pipeline is finishing and takes no more jobs")]
+    /// [`Pipeline::finish`](super::Pipeline::finish) has begun; the job comes back.
     Closed(Job),
 }
 
@@ -22,12 +23,15 @@ pub enum SubmitError {
 #[derive(Debug, thiserror::Error)]
 pub enum TrySubmitError {
     #[error("the pipeline's queue is full; retry later or use submit() to wait")]
+    /// Every queue the job could go to is full.
     Full(Job),
     #[error("the pipeline is finishing and takes no more jobs")]
+    /// [`Pipeline::finish`](super::Pipeline::finish) has begun.
     Closed(Job),
 }
 
 impl SubmitError {
+    /// The job the pipeline did not take.
     pub fn into_job(self) -> Job {
         match self {
             SubmitError::Closed(job) => job,
@@ -36,6 +40,7 @@ impl SubmitError {
 }
 
 impl TrySubmitError {
+    /// The job the pipeline did not take.
     pub fn into_job(self) -> Job {
         match self {
             TrySubmitError::Full(job) | TrySubmitError::Closed(job) => job,

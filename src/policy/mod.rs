@@ -19,12 +19,15 @@ pub use verdict::{SymbolHit, Verdict};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Action {
+    /// Deliver as it is.
     Accept,
     /// Deliver with `X-Spam-*` headers.
     Tag,
+    /// Hold for an operator (an MTA's hold queue).
     Quarantine,
     /// Ask the sender to retry later (SMTP 4xx, SMPP throttling).
     Tempfail,
+    /// Refuse it (SMTP 5xx, an SMPP error status).
     Reject,
     /// Accept and drop silently.
     Discard,

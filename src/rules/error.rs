@@ -5,13 +5,18 @@ use std::fmt;
 /// One problem in a rules directory.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RuleError {
+    /// The file, relative to the rules directory.
     pub file: String,
+    /// The line in it (1-based; 0 where no line applies).
     pub line: usize,
+    /// The rule's id, where the problem is in one rule.
     pub rule: Option<String>,
+    /// What is wrong, and what to do where that is not plain.
     pub message: String,
 }
 
 impl RuleError {
+    /// An error at `file:line`, in rule `rule` if any.
     pub fn new(
         file: &str,
         line: usize,

@@ -12,10 +12,15 @@
 /// indices once the engine has resolved them).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Expr<L> {
+    /// True when the symbol fired.
     Leaf(L),
+    /// `!e`
     Not(Box<Expr<L>>),
+    /// `a && b && …`
     And(Vec<Expr<L>>),
+    /// `a || b || …`
     Or(Vec<Expr<L>>),
+    /// `atleast(N, a, b, …)`: at least N of them hold.
     AtLeast(usize, Vec<Expr<L>>),
 }
 

@@ -21,6 +21,7 @@ pub use source::RuleSource;
 /// What part of a message a rule reads.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Target {
+    /// The Subject header (email, MMS).
     Subject,
     /// Decoded text parts (HTML reduced to text); the SMS/MMS text.
     Body,
@@ -32,11 +33,14 @@ pub enum Target {
     AllHeaders,
     /// Each extracted URL, one at a time.
     Url,
+    /// The envelope sender: MAIL FROM, or the SMS/MMS originator.
     Sender,
+    /// Each envelope recipient, one at a time.
     Recipient,
 }
 
 impl Target {
+    /// A target as rule files spell it (`body`, `header:Reply-To`, …).
     pub fn parse(text: &str) -> Option<Target> {
         Some(match text {
             "subject" => Target::Subject,
@@ -81,9 +85,13 @@ impl std::fmt::Display for Target {
 /// Regex flags, spelled as in PCRE: `i`, `m`, `s`, `u`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Flags {
+    /// `i`: case-insensitive.
     pub caseless: bool,
+    /// `m`: `^` and `$` match at line ends.
     pub multi_line: bool,
+    /// `s`: `.` matches a newline too.
     pub dot_all: bool,
+    /// `u`: UTF-8 and Unicode classes (text targets only).
     pub utf8: bool,
 }
 
@@ -107,8 +115,11 @@ pub enum Matcher {
     Literal(Vec<String>),
     /// Entries of a list file.
     List {
+        /// The list file, relative to the rules directory.
         path: String,
+        /// Its entries, comments and blank lines removed.
         entries: Vec<String>,
+        /// How an entry is compared.
         mode: ListMatch,
     },
 }
@@ -116,7 +127,9 @@ pub enum Matcher {
 /// Where a rule was defined, for error messages and `rules check`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Origin {
+    /// The file, relative to the rules directory.
     pub file: String,
+    /// The line of the rule's table.
     pub line: usize,
 }
 
@@ -129,13 +142,21 @@ impl std::fmt::Display for Origin {
 /// A signature rule.
 #[derive(Clone, Debug)]
 pub struct Rule {
+    /// `UPPER_SNAKE_CASE`, unique in the directory; `__NAME` for a sub-rule.
     pub id: String,
+    /// One line an operator reads beside the id.
     pub description: String,
+    /// The score it adds when it fires (negative for signs of ham).
     pub score: f64,
+    /// The channels it applies to.
     pub channels: Vec<Channel>,
+    /// What it reads.
     pub target: Target,
+    /// What it matches with.
     pub matcher: Matcher,
+    /// Regex flags.
     pub flags: Flags,
+    /// Where it is defined.
     pub origin: Origin,
 }
 
@@ -149,20 +170,30 @@ impl Rule {
 /// A boolean expression over other rules' results.
 #[derive(Clone, Debug)]
 pub struct MetaRule {
+    /// As a rule's id.
     pub id: String,
+    /// One line an operator reads beside the id.
     pub description: String,
+    /// The score it adds when the expression holds.
     pub score: f64,
+    /// The expression over other symbols.
     pub expr: MetaExpr,
+    /// Where it is defined.
     pub origin: Origin,
 }
 
 /// Score thresholds mapping a total to an action; `None` disables an action.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Thresholds {
+    /// Deliver with `X-Spam-*` headers from this score.
     pub tag: Option<f64>,
+    /// Hold from this score.
     pub quarantine: Option<f64>,
+    /// Refuse from this score.
     pub reject: Option<f64>,
+    /// Ask for a retry from this score (off by default).
     pub tempfail: Option<f64>,
+    /// Drop silently from this score (off by default).
     pub discard: Option<f64>,
 }
 
@@ -198,8 +229,11 @@ pub struct PolicyConfig {
 /// A validated rules directory.
 #[derive(Clone, Debug, Default)]
 pub struct RuleSet {
+    /// The signature rules, in file order.
     pub rules: Vec<Rule>,
+    /// The meta rules, in file order.
     pub metas: Vec<MetaRule>,
+    /// `policy.toml`.
     pub policy: PolicyConfig,
 }
 
@@ -221,6 +255,7 @@ impl RuleSet {
         RuleSource::text(name, text).load()
     }
 
+    /// The rule of that id.
     pub fn find(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)
     }
