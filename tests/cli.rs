@@ -164,3 +164,55 @@ fn tempdir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[test]
+fn scan_output_is_in_input_order_at_any_thread_count() {
+    let seeds = seeds("");
+    let seeds = seeds.to_str().expect("a UTF-8 path");
+    let one = floodwall(&["scan", "--json", "--threads", "1", seeds]);
+    let two = floodwall(&["scan", "--json", "--threads", "2", seeds]);
+    assert_eq!(one.status.code(), two.status.code());
+    let (one, two) = (json_lines(&one), json_lines(&two));
+    assert!(one.len() > 50, "every seed message: {}", one.len());
+    assert_eq!(one, two);
+    let sources: Vec<(&str, u64)> = one
+        .iter()
+        .map(|v| {
+            (
+                v["source"].as_str().unwrap_or(""),
+                v["index"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    let mut sorted = sources.clone();
+    sorted.sort_by(|a, b| a.0.cmp(b.0).then(a.1.cmp(&b.1)));
+    let ended = sources
+        .iter()
+        .position(|s| s.0.starts_with('('))
+        .unwrap_or(sources.len());
+    assert_eq!(
+        sources[..ended],
+        sorted[..ended],
+        "files in name order, messages in file order"
+    );
+}
+
+#[test]
+fn a_bad_record_is_named_by_its_line_and_the_rest_is_scanned() {
+    let dir = tempdir("bad-record");
+    let path = dir.join("texts.jsonl");
+    std::fs::write(
+        &path,
+        "{\"from\": \"+447700900123\", \"text\": \"see you at noon\"}\n\n{\"from\": 5}\n{\"from\": \"+447700900124\", \"text\": \"bye\"}\n",
+    )
+    .unwrap();
+    let out = floodwall(&["scan", "--json", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "some input could not be read");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("line 3: invalid SMS record"), "{stderr}");
+    let indexes: Vec<u64> = json_lines(&out)
+        .iter()
+        .map(|v| v["index"].as_u64().unwrap_or(0))
+        .collect();
+    assert_eq!(indexes, [1, 2], "both good records scanned");
+}
