@@ -15,6 +15,8 @@
 //! assert_eq!(verdict.action, floodwall::Action::Accept);
 //! ```
 
+#[cfg(any(test, feature = "synth"))]
+pub mod encode;
 pub mod engine;
 pub mod ingest;
 pub mod message;
@@ -23,6 +25,7 @@ pub mod policy;
 pub mod rules;
 pub mod stage;
 pub mod symbols;
+#[cfg(any(test, feature = "synth"))]
 pub mod workload;
 
 pub use engine::{Engine, EngineBuilder, ReloadableEngine, Scratch};

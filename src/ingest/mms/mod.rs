@@ -8,11 +8,13 @@
 //! - [`content_type`]: content-type values with parameters;
 //! - [`headers`]: MMS header fields and message types;
 //! - [`multipart`]: WSP multipart bodies, nested, with part and depth limits;
-//! - [`push`]: the WSP push envelope;
-//! - [`encode`]: an encoder for seeds and round-trip tests.
+//! - [`push`]: the WSP push envelope.
+//!
+//! The encoder, for seeds and round-trip tests, is [`crate::encode::mms`].
 //!
 //! ```
-//! use floodwall::ingest::mms::{self, encode::{Pdu, PartSpec}, MessageType};
+//! use floodwall::encode::mms::{PartSpec, Pdu};
+//! use floodwall::ingest::mms::{self, MessageType};
 //!
 //! let mut pdu = Pdu::new(MessageType::RetrieveConf);
 //! pdu.from = Some("+4912345/TYPE=PLMN".into());
@@ -27,7 +29,6 @@
 
 mod body;
 pub mod content_type;
-pub mod encode;
 pub mod headers;
 pub mod multipart;
 pub mod push;
@@ -200,8 +201,8 @@ pub fn decode(bytes: &[u8]) -> Result<Message<'_>, MmsError> {
 
 #[cfg(test)]
 mod tests {
-    use super::encode::{PartSpec, Pdu};
     use super::*;
+    use crate::encode::mms::{PartSpec, Pdu};
     use crate::message::ProblemKind;
 
     fn details<'m>(msg: &'m Message<'_>) -> &'m MmsDetails {

@@ -2,9 +2,9 @@
 //! concatenated SMS reassembled.
 //!
 //! The pieces, each usable on its own (the CLI's `inspect` uses them):
-//! - [`smpp`]: SMPP 3.4/5.0 PDU decoder and encoder;
-//! - [`tpdu`]: SMS-SUBMIT / SMS-DELIVER codec, SMS-STATUS-REPORT decoder;
-//! - [`udh`], [`user_data`]: user data headers, septet/octet units, segmenting;
+//! - [`smpp`]: SMPP 3.4/5.0 PDU decoder;
+//! - [`tpdu`]: SMS-SUBMIT, SMS-DELIVER and SMS-STATUS-REPORT decoder;
+//! - [`udh`], [`user_data`]: user data headers and septet/octet units;
 //! - [`gsm7`], [`dcs`]: alphabets and text decoding;
 //! - [`concat`]: the bounded reassembler.
 //!
@@ -26,7 +26,6 @@
 //! assert_eq!(out[0].text_parts[0].text, "How are you?");
 //! ```
 
-pub mod compose;
 pub mod concat;
 pub mod dcs;
 mod details;

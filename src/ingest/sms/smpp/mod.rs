@@ -1,4 +1,4 @@
-//! SMPP 3.4 / 5.0 PDU decoder and encoder.
+//! SMPP 3.4 / 5.0 PDU decoder (the encoder is [`crate::encode::smpp`]).
 //!
 //! A PDU is a 16-octet header (SMPP 3.4 §3.2: `command_length` including the
 //! header, `command_id`, `command_status`, `sequence_number`) and a body whose
@@ -12,13 +12,11 @@
 use serde::Serialize;
 
 mod decode;
-mod encode;
 mod names;
 #[cfg(test)]
 mod tests;
 
 pub use decode::{decode_pdu, decode_salvage};
-pub use encode::{encode, message_pdu};
 pub use names::{command_name, tlv_name};
 
 pub const HEADER_LEN: usize = 16;

@@ -1,6 +1,6 @@
-//! 3GPP TS 23.040 TPDUs: SMS-DELIVER and SMS-SUBMIT decoded and encoded,
-//! SMS-STATUS-REPORT decoded, optionally preceded by the SMSC address that
-//! modems prepend (27.005 PDU mode).
+//! 3GPP TS 23.040 TPDUs: SMS-DELIVER, SMS-SUBMIT and SMS-STATUS-REPORT
+//! decoded, optionally preceded by the SMSC address that modems prepend
+//! (27.005 PDU mode). The encoder is [`crate::encode::tpdu`].
 //!
 //! TP-MTI is ambiguous without the direction (§9.2.3.1): 00 is DELIVER or
 //! DELIVER-REPORT, 01 SUBMIT or SUBMIT-REPORT, 10 STATUS-REPORT or COMMAND.
@@ -12,11 +12,8 @@ use serde::Serialize;
 use super::dcs::Dcs;
 use super::gsm7;
 
-mod encode;
 #[cfg(test)]
 mod tests;
-
-pub use encode::{encode, timestamp};
 
 /// The TPDU types this decoder understands.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -56,10 +53,6 @@ impl TpAddress {
             npi,
             value: value.into(),
         }
-    }
-
-    fn toa(&self) -> u8 {
-        0x80 | (self.ton & 0x07) << 4 | (self.npi & 0x0F)
     }
 }
 

@@ -1,10 +1,10 @@
-//! An MMS encoder (the inverse of the decoder, after OMA-TS-MMS_ENC-V1_3
+//! An MMS encoder (the inverse of [`ingest::mms`](crate::ingest::mms), after OMA-TS-MMS_ENC-V1_3
 //! §7 and WAP-230-WSP §8.4/§8.5), for seeds and round-trip tests. It writes
 //! X-Mms-Message-Type, Transaction-Id and MMS-Version first and Content-Type
 //! last, as §6 requires.
 
-use super::headers::{MessageType, TimeValue};
-use super::wsp;
+use crate::ingest::mms::wsp;
+use crate::ingest::mms::{MessageType, TimeValue};
 
 /// One MMS PDU to encode.
 #[derive(Clone, Debug)]
