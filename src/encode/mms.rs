@@ -371,7 +371,7 @@ pub fn put_encoded_string(out: &mut Vec<u8>, text: &str, charset: u32) {
 mod tests {
     use super::*;
     use crate::ingest::mms::{decode, decode_wap_push, MmsDetails};
-    use crate::ingest::Protocol;
+    use crate::message::Protocol;
 
     fn details<'m>(msg: &'m crate::Message<'_>) -> &'m MmsDetails {
         match &msg.protocol {

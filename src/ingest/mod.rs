@@ -20,19 +20,8 @@ use serde::Serialize;
 
 use crate::message::{Channel, Message, ProblemKind};
 
+pub use crate::message::protocol::Protocol;
 pub use detect::detect;
-
-/// The protocol details of a decoded message, for `floodwall inspect` and for
-/// rules that look at protocol fields.
-#[derive(Clone, Debug, Default, Serialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-pub enum Protocol {
-    #[default]
-    None,
-    Email(email::MimeDetails),
-    Sms(sms::SmsDetails),
-    Mms(mms::MmsDetails),
-}
 
 /// An input format, as named on the command line (`--format`).
 ///

@@ -8,31 +8,7 @@
 use serde::Serialize;
 
 use crate::ingest::UnknownName;
-
-/// The alphabet of a short message's user data.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Alphabet {
-    /// GSM 7-bit, packed (TPDU user data; some SMPP binds).
-    #[default]
-    Gsm7Packed,
-    /// GSM 7-bit, one septet per octet (most SMPP binds).
-    Gsm7Unpacked,
-    /// UCS-2, decoded as UTF-16BE (surrogate pairs accepted, as handsets send them).
-    Ucs2,
-    /// ISO-8859-1.
-    Latin1,
-    /// IA5 / ASCII.
-    Ia5,
-    /// 8-bit data, no text meaning (ringtones, WAP push, vCard).
-    Binary,
-}
-
-impl Alphabet {
-    pub fn is_gsm7(self) -> bool {
-        matches!(self, Alphabet::Gsm7Packed | Alphabet::Gsm7Unpacked)
-    }
-}
+pub use crate::message::protocol::sms::{Alphabet, Dcs};
 
 /// What SMPP `data_coding` 0 means on a bind.
 ///
@@ -87,21 +63,6 @@ impl std::str::FromStr for DefaultAlphabet {
                 UnknownName::new("SMPP default alphabet", name, &expected)
             })
     }
-}
-
-/// A decoded TP-DCS octet (3GPP TS 23.038 §4).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Dcs {
-    pub raw: u8,
-    pub alphabet: Alphabet,
-    /// Message class 0–3 where the DCS carries one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub class: Option<u8>,
-    /// Compressed (TS 23.042); the text cannot be decoded.
-    pub compressed: bool,
-    /// A reserved coding group or alphabet; decoded as GSM 7-bit per §4
-    /// ("any reserved codings shall be assumed to be the GSM 7 bit default alphabet").
-    pub reserved: bool,
 }
 
 impl Dcs {

@@ -28,7 +28,6 @@
 
 pub mod concat;
 pub mod dcs;
-mod details;
 pub mod gsm7;
 pub mod smpp;
 pub mod tpdu;
@@ -39,12 +38,13 @@ mod build;
 
 use std::borrow::Cow;
 
-use serde::Serialize;
-
 use crate::message::Message;
 
+pub use crate::message::protocol::sms::{
+    SegmentInfo, SmppDetails, SmsDetails, TlvInfo, TpduDetails,
+};
+pub use crate::message::protocol::Hex;
 pub use dcs::{Alphabet, DefaultAlphabet};
-pub use details::{SegmentInfo, SmppDetails, SmsDetails, TlvInfo, TpduDetails};
 
 /// Per-source decoding choices and reassembly limits.
 #[derive(Clone, Debug)]
@@ -193,26 +193,6 @@ impl SmsIngest {
             concat::Outcome::Pending | concat::Outcome::Duplicate(_) => {}
             concat::Outcome::Unusable(f) => out.push(build::unusable_segment(f)),
         }
-    }
-}
-
-/// Serialises bytes as lower-case hex (for details shown by `inspect`).
-pub(crate) fn serialize_hex<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(&Hex(bytes))
-}
-
-/// Lower-case hex display of bytes.
-pub struct Hex<'a>(pub &'a [u8]);
-
-impl std::fmt::Display for Hex<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
-    }
-}
-
-impl Serialize for Hex<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
     }
 }
 

@@ -5,7 +5,7 @@ use super::tpdu::{TpAddress, TpduType};
 use super::*;
 use crate::encode::sms::{SmppConcat, SmppText, TpduText};
 use crate::encode::tpdu::{encode as encode_tpdu, timestamp};
-use crate::ingest::Protocol;
+use crate::message::Protocol;
 use crate::message::{Address, Channel, ProblemKind};
 
 fn unhex(s: &str) -> Vec<u8> {
