@@ -5,6 +5,12 @@
 //! [`stage`]s over the message and the [`policy`] turns the evidence into a
 //! [`Verdict`]: a score, the symbols that explain it, and an action.
 //!
+//! With the `synth` feature (on by default, through `cli`), `encode` writes
+//! each channel's wire format and `workload` generates seeded traffic, for
+//! tests, benchmarks and the seed files. A library user builds with
+//! `default-features = false`: no encoders, no generator, and none of the
+//! command's dependencies (clap, indicatif, mimalloc).
+//!
 //! ```
 //! use floodwall::Engine;
 //!
@@ -31,3 +37,9 @@ pub mod workload;
 pub use engine::{Engine, EngineBuilder, ReloadableEngine, Scratch};
 pub use message::{Address, Channel, Envelope, Message};
 pub use policy::{Action, Verdict};
+
+/// The README's Rust examples (the embedding example among them), compiled
+/// and run as doc tests so that what a new user copies builds.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
