@@ -6,7 +6,7 @@ use crate::ingest::sms::gsm7::{self, Tables};
 use crate::ingest::sms::udh::{fill_bits, Concat, Element, Udh};
 
 /// Units of `text` in `alphabet`; `None` if it cannot carry the text.
-pub fn encode_text(text: &str, alphabet: Alphabet, tables: Tables) -> Option<Vec<u8>> {
+pub(crate) fn encode_text(text: &str, alphabet: Alphabet, tables: Tables) -> Option<Vec<u8>> {
     match alphabet {
         Alphabet::Gsm7Packed | Alphabet::Gsm7Unpacked => gsm7::encode(text, tables).ok(),
         Alphabet::Ucs2 => Some(dcs::encode_ucs2(text)),

@@ -13,7 +13,6 @@ use crate::ingest::sms::smpp::{
 };
 use crate::ingest::sms::tpdu::{Timestamp, TpAddress, Tpdu, TpduError, TpduType, Validity};
 use crate::ingest::sms::udh::Udh;
-use crate::ingest::sms::SegmentInfo;
 
 /// How an SMPP message longer than one segment is split.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,7 +37,7 @@ pub enum ComposeError {
 }
 
 /// The SMPP `data_coding` for an alphabet (SMPP 3.4 §5.2.19).
-pub fn smpp_data_coding(alphabet: Alphabet) -> u8 {
+fn smpp_data_coding(alphabet: Alphabet) -> u8 {
     match alphabet {
         Alphabet::Gsm7Unpacked | Alphabet::Gsm7Packed => 0x00,
         Alphabet::Ia5 => 0x01,
@@ -186,19 +185,4 @@ impl TpduText<'_> {
         }
         Ok(out)
     }
-}
-
-/// The segment numbers a composed message will carry (for tests).
-pub fn segment_infos(text: &str, alphabet: Alphabet, reference: u16) -> Vec<SegmentInfo> {
-    segment(text, alphabet, Tables::default(), reference)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|s| s.udh.as_ref()?.concat())
-        .map(|c| SegmentInfo {
-            reference: c.reference,
-            total: c.total,
-            seq: c.seq,
-            via: "udh",
-        })
-        .collect()
 }
