@@ -7,7 +7,7 @@ use serde::Serialize;
 /// Protocol details of an MMS message for `inspect`: the decoded header
 /// fields (raw address forms included) and the part tree.
 ///
-/// The header fields sit behind a `Box` so that [`Protocol`] stays small
+/// The header fields sit behind a `Box` so that [`Protocol`](super::Protocol) stays small
 /// for the channels that carry less.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct MmsDetails {
