@@ -1,5 +1,5 @@
 //! Writes the project's own MMS fixtures to `seeds/mms/` with floodwall's
-//! MMS encoder (`floodwall::ingest::mms::encode`).
+//! MMS encoder (`floodwall::encode::mms`).
 //!
 //! Regenerate with:
 //!
@@ -13,7 +13,7 @@
 
 use std::path::Path;
 
-use floodwall::ingest::mms::encode::{PartSpec, Pdu};
+use floodwall::encode::mms::{PartSpec, Pdu};
 use floodwall::ingest::mms::{wsp, MessageType, TimeValue};
 
 /// The GTUBE-style test string for MMS: every rule set must fire on it.

@@ -21,12 +21,13 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use floodwall::ingest::mms::encode::{wap_push, Pdu};
+use floodwall::encode::mms::{wap_push, Pdu};
+use floodwall::encode::sms::{SmppConcat, SmppText, TpduText};
+use floodwall::encode::tpdu::timestamp;
 use floodwall::ingest::mms::{MessageType, TimeValue};
-use floodwall::ingest::sms::compose::{SmppConcat, SmppText, TpduText};
 use floodwall::ingest::sms::dcs::Dcs;
 use floodwall::ingest::sms::smpp::{self, SmeAddress, Tlv};
-use floodwall::ingest::sms::tpdu::{self, timestamp, TpAddress, Tpdu, TpduType};
+use floodwall::ingest::sms::tpdu::{self, TpAddress, Tpdu, TpduType};
 use floodwall::ingest::sms::udh::{Concat, Element, Udh};
 use floodwall::ingest::sms::Alphabet;
 
@@ -150,7 +151,8 @@ fn wap_push_tpdus(address: TpAddress, ts: tpdu::Timestamp) -> Vec<Vec<u8>> {
                 user_data,
                 ..Tpdu::default()
             };
-            tpdu::encode(&t).unwrap_or_else(|e| panic!("encoding the WAP push TPDU: {e}"))
+            floodwall::encode::tpdu::encode(&t)
+                .unwrap_or_else(|e| panic!("encoding the WAP push TPDU: {e}"))
         })
         .collect()
 }

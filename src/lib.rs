@@ -65,10 +65,20 @@
 //! assert_eq!(messages[0].channel, Channel::Sms);
 //! assert_eq!(messages[0].text_parts[0].text, "How are you?");
 //! ```
+//!
+//! # Features
+//!
+//! With the `synth` feature (on by default, through `cli`), `encode` writes
+//! each channel's wire format and `workload` generates seeded traffic, for
+//! tests, benchmarks and the seed files. A library user builds with
+//! `default-features = false`: no encoders, no generator, and none of the
+//! command's dependencies (clap, indicatif, mimalloc).
 
 #![warn(missing_docs)]
 
 pub mod clock;
+#[cfg(any(test, feature = "synth"))]
+pub mod encode;
 pub mod engine;
 pub mod ingest;
 pub mod message;
@@ -77,8 +87,15 @@ pub mod policy;
 pub mod rules;
 pub mod stage;
 pub mod symbols;
+#[cfg(any(test, feature = "synth"))]
 pub mod workload;
 
 pub use engine::{BuildError, Engine, EngineBuilder, ReloadableEngine, Scratch};
 pub use message::{Address, Channel, Envelope, Message};
 pub use policy::{Action, Verdict};
+
+/// The README's Rust examples (the embedding example among them), compiled
+/// and run as doc tests so that what a new user copies builds.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

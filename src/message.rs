@@ -11,7 +11,9 @@ use std::net::IpAddr;
 
 use serde::Serialize;
 
-use crate::ingest::Protocol;
+pub mod protocol;
+
+pub use protocol::Protocol;
 
 /// The traffic channel a message arrived on. Rules name the channels they apply to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -23,7 +23,7 @@
 mod email;
 mod sms;
 
-use crate::ingest::sms::compose::SmppText;
+use crate::encode::sms::SmppText;
 use crate::ingest::sms::smpp::SmeAddress;
 use crate::ingest::sms::Alphabet;
 use crate::ingest::Format;

@@ -158,6 +158,60 @@ fn unreadable_input_is_reported_and_the_rest_still_scanned() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.eml"));
 }
 
+/// Whether `bytes` would print without driving a terminal: no control byte
+/// but the newline, no C1 control (UTF-8 C2 80..C2 9F), no bidirectional
+/// override (E2 80 AE).
+fn terminal_safe(bytes: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(bytes);
+    !text
+        .chars()
+        .any(|c| (c.is_control() && c != '\n') || matches!(c, '\u{202e}' | '\u{200b}' | '\u{feff}'))
+}
+
+#[test]
+fn inspect_escapes_control_and_invalid_bytes_instead_of_printing_them() {
+    let dir = tempdir("inspect-controls");
+    // A header name and value with ESC sequences, DEL, CSI (U+009B), a
+    // right-to-left override and bytes that are not UTF-8, then random-like
+    // binary in the body.
+    let mut mail = b"X-\x1b[2JName\xc2\x9b: v\x7falue \xe2\x80\xaerev\xff\xfe\r\n".to_vec();
+    mail.extend_from_slice(b"Subject: \x1b]0;owned\x07\r\n\r\n");
+    mail.extend((0u8..=255).cycle().take(2048).map(|b| b.wrapping_mul(167)));
+    let path = dir.join("controls.eml");
+    std::fs::write(&path, &mail).unwrap();
+
+    let pretty = floodwall(&["inspect", "--format", "eml", path.to_str().unwrap()]);
+    assert!(
+        pretty.status.success(),
+        "{}",
+        String::from_utf8_lossy(&pretty.stderr)
+    );
+    assert!(terminal_safe(&pretty.stdout), "{}", stdout(&pretty));
+    assert!(
+        stdout(&pretty).contains("\\u001b[2JName\\u009b"),
+        "{}",
+        stdout(&pretty)
+    );
+
+    let json = floodwall(&[
+        "inspect",
+        "--json",
+        "--format",
+        "eml",
+        path.to_str().unwrap(),
+    ]);
+    assert!(json.status.success());
+    assert!(terminal_safe(&json.stdout), "{}", stdout(&json));
+    // Escaped, not lost: the JSON still parses to the decoded text.
+    let line = &json_lines(&json)[0];
+    assert_eq!(line["subject"], "\u{1b}]0;owned\u{7}");
+    let value = line["headers"][0]["value"].as_str().unwrap();
+    assert!(
+        value.starts_with("v\u{7f}alue \u{202e}rev\u{fffd}"),
+        "{value:?}"
+    );
+}
+
 fn tempdir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("floodwall-cli-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

@@ -273,7 +273,7 @@ fn check_smpp(row: &Row, pdu: &smpp::Pdu) -> Result<(), String> {
     }
     // Encode vectors and message PDUs must round-trip through our encoder.
     if is_message || matches!(pdu.body, Body::Empty) {
-        let again = smpp::encode(pdu).map_err(|e| format!("re-encode: {e}"))?;
+        let again = floodwall::encode::smpp::encode(pdu).map_err(|e| format!("re-encode: {e}"))?;
         if again != row.bytes {
             return Err("re-encoded bytes differ".into());
         }

@@ -8,7 +8,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     if let Ok(pdu) = smpp::decode_pdu(data) {
         // What decodes and re-encodes must decode to the same PDU.
-        if let Ok(bytes) = smpp::encode(&pdu) {
+        if let Ok(bytes) = floodwall::encode::smpp::encode(&pdu) {
             let again = smpp::decode_pdu(&bytes).expect("re-encoded PDU decodes");
             assert_eq!(again.command_id, pdu.command_id);
             assert_eq!(again.tlvs, pdu.tlvs);

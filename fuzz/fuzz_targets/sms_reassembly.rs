@@ -54,7 +54,7 @@ fuzz_target!(|data: &[u8]| {
             })),
             tlvs: Vec::new(),
         };
-        let bytes = smpp::encode(&pdu).expect("a fuzz segment encodes");
+        let bytes = floodwall::encode::smpp::encode(&pdu).expect("a fuzz segment encodes");
         ingest.push_smpp(&bytes, now, &mut out);
         pushes += 1;
         // Every accepted segment is emitted at most once.

@@ -9,7 +9,7 @@ fuzz_target!(|data: &[u8]| {
     for with_smsc in [false, true] {
         if let Ok(t) = tpdu::decode(data, with_smsc) {
             let _ = user_data::split_tpdu(&t.user_data, t.udl, t.udhi, t.dcs.alphabet);
-            let _ = tpdu::encode(&t);
+            let _ = floodwall::encode::tpdu::encode(&t);
         }
     }
     let _ = tpdu::decode_auto(data);

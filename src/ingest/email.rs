@@ -13,9 +13,10 @@ use std::sync::LazyLock;
 
 use mail_parser::decoders::charsets::map::charset_decoder;
 use mail_parser::{HeaderName, HeaderValue, MessageParser, MessagePart, MimeHeaders, PartType};
-use serde::Serialize;
 
-use super::{urls, IngestConfig, Protocol};
+use super::{urls, IngestConfig};
+pub use crate::message::protocol::email::{MimeDetails, MimePart};
+use crate::message::protocol::Protocol;
 use crate::message::{Attachment, Channel, Header, Message, ProblemKind, TextPart};
 
 /// Structural limits: a message beyond them is decoded up to the limit and
@@ -35,22 +36,6 @@ impl Default for EmailLimits {
             max_headers: 512,
         }
     }
-}
-
-/// The MIME structure of a message, for `floodwall inspect`.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct MimeDetails {
-    pub parts: Vec<MimePart>,
-}
-
-/// One MIME part: its type, nesting depth and body size.
-#[derive(Clone, Debug, Serialize)]
-pub struct MimePart {
-    pub depth: usize,
-    pub content_type: Cow<'static, str>,
-    pub size: usize,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub encoding_problem: bool,
 }
 
 /// Parses one RFC 5322 message. Never fails: what cannot be parsed is

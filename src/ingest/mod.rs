@@ -21,23 +21,15 @@ use serde::Serialize;
 
 use crate::message::{Channel, Message, ProblemKind};
 
+pub use crate::message::protocol::Protocol;
 pub use detect::detect;
 pub use frames::{frames, Frame};
 
-/// The protocol details of a decoded message, for `floodwall inspect` and for
-/// rules that look at protocol fields.
-#[derive(Clone, Debug, Default, Serialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
-pub enum Protocol {
-    #[default]
-    None,
-    Email(email::MimeDetails),
-    Sms(sms::SmsDetails),
-    Mms(mms::MmsDetails),
-}
-
 /// An input format, as named on the command line (`--format`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
+///
+/// Parsed from and shown as its lower-case name (`"eml"`, `"smpp"`), so a
+/// command line or a configuration file names it the same way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     /// Guess from the first bytes of each file.
@@ -54,6 +46,71 @@ pub enum Format {
     Mms,
     /// JSON lines of SMS records: {"from", "to", "text"}.
     Jsonl,
+}
+
+impl Format {
+    /// Every format, in the order a usage message lists them.
+    pub const ALL: [Format; 7] = [
+        Format::Auto,
+        Format::Eml,
+        Format::Mbox,
+        Format::Smpp,
+        Format::Tpdu,
+        Format::Mms,
+        Format::Jsonl,
+    ];
+
+    /// The name [`FromStr`](std::str::FromStr) accepts and `Display` shows.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Auto => "auto",
+            Format::Eml => "eml",
+            Format::Mbox => "mbox",
+            Format::Smpp => "smpp",
+            Format::Tpdu => "tpdu",
+            Format::Mms => "mms",
+            Format::Jsonl => "jsonl",
+        }
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = UnknownName;
+
+    fn from_str(name: &str) -> Result<Format, UnknownName> {
+        Format::ALL
+            .into_iter()
+            .find(|f| f.as_str() == name)
+            .ok_or_else(|| UnknownName::new("input format", name, &Format::ALL.map(Format::as_str)))
+    }
+}
+
+/// A name that is none of a closed set of choices: an input [`Format`] or
+/// an SMPP [`DefaultAlphabet`](sms::DefaultAlphabet) spelled wrong. It
+/// lists the names that would have been accepted, so the message alone
+/// tells the user what to type.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} {given:?} (expected one of: {expected})")]
+pub struct UnknownName {
+    what: &'static str,
+    given: String,
+    expected: String,
+}
+
+impl UnknownName {
+    pub(crate) fn new(what: &'static str, given: &str, expected: &[&str]) -> UnknownName {
+        UnknownName {
+            what,
+            given: given.to_string(),
+            expected: expected.join(", "),
+        }
+    }
 }
 
 /// One message's worth of wire bytes, split out of an input file.
@@ -223,8 +280,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn format_names_round_trip_and_a_wrong_one_lists_the_choices() {
+        for format in Format::ALL {
+            assert_eq!(format.to_string().parse::<Format>(), Ok(format));
+        }
+        let err = "xml".parse::<Format>().unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "unknown input format \"xml\" (expected one of: auto, eml, mbox, smpp, tpdu, mms, jsonl)"
+        );
+    }
+
+    #[test]
     fn oversize_mms_is_cut_and_marked() {
-        let pdu = mms::encode::Pdu::new(mms::MessageType::SendReq).encode();
+        let pdu = crate::encode::mms::Pdu::new(mms::MessageType::SendReq).encode();
         let mut big = pdu.clone();
         big.extend(std::iter::repeat_n(0u8, 64));
         let config = IngestConfig {

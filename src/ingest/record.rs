@@ -13,7 +13,8 @@ use std::borrow::Cow;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
 
-use super::{urls, IngestError, Protocol};
+use super::{urls, IngestError};
+use crate::message::Protocol;
 use crate::message::{Address, Channel, Message, TextPart};
 
 /// One SMS (or MMS text) record.

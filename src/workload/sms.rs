@@ -3,7 +3,7 @@
 //! phishing with shortened or throw-away links).
 
 use super::{sms_payload, Rng, Sample};
-use crate::ingest::mms::encode::{PartSpec, Pdu};
+use crate::encode::mms::{PartSpec, Pdu};
 use crate::ingest::mms::MessageType;
 use crate::ingest::Format;
 

@@ -67,7 +67,7 @@ pub struct BenchArgs {
     #[arg(long)]
     pub rules: Option<PathBuf>,
     /// Format of the files given (default: detected per file).
-    #[arg(long, value_enum, default_value = "auto")]
+    #[arg(long, value_parser = crate::choices::format(), default_value = "auto")]
     format: Format,
     /// Files or directories to scan instead of generated traffic.
     paths: Vec<PathBuf>,

@@ -5,6 +5,7 @@
 //! `rules check` found errors; 2 usage error or the rules failed to load.
 
 mod bench;
+mod choices;
 mod inputs;
 mod inspect;
 mod rules_check;
@@ -38,7 +39,7 @@ enum Command {
     /// Scan messages and print one verdict per message.
     Scan {
         /// Input format; `auto` detects each file.
-        #[arg(long, value_enum, default_value = "auto")]
+        #[arg(long, value_parser = choices::format(), default_value = "auto")]
         format: Format,
         /// JSON lines instead of a table.
         #[arg(long)]
@@ -60,7 +61,7 @@ enum Command {
     },
     /// Show what the engine decodes from each message.
     Inspect {
-        #[arg(long, value_enum, default_value = "auto")]
+        #[arg(long, value_parser = choices::format(), default_value = "auto")]
         format: Format,
         #[command(flatten)]
         decode: DecodeArgs,
@@ -83,7 +84,7 @@ enum Command {
 #[derive(clap::Args)]
 struct DecodeArgs {
     /// What SMPP data_coding 0 ("SMSC default alphabet") means on this source.
-    #[arg(long, value_enum, default_value = "gsm-unpacked")]
+    #[arg(long, value_parser = choices::default_alphabet(), default_value = "gsm-unpacked")]
     smpp_default_alphabet: DefaultAlphabet,
 }
 

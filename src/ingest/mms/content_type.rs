@@ -2,63 +2,14 @@
 //! (WSP §8.4.2.4, Table 38), shared by the MMS Content-Type header and the
 //! headers of each multipart entry.
 
-use std::fmt;
-
-use serde::Serialize;
-
 use super::wsp::{self, Reader};
 use super::MmsError;
-
-/// A decoded media type with its parameters, names lower-cased.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct ContentType {
-    pub media: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub params: Vec<(String, String)>,
-}
+pub use crate::message::protocol::mms::ContentType;
 
 impl ContentType {
-    pub fn new(media: impl Into<String>) -> ContentType {
-        ContentType {
-            media: media.into(),
-            params: Vec::new(),
-        }
-    }
-
-    pub fn param(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
     /// The MIBenum of the `charset` parameter, if any and known.
     pub fn charset(&self) -> Option<u32> {
         self.param("charset").and_then(wsp::charset_by_name)
-    }
-
-    /// Multipart bodies use the WSP multipart format (WSP §8.5) whether the
-    /// type is named the WAP way or the MIME way.
-    pub fn is_multipart(&self) -> bool {
-        let m = self.media.to_ascii_lowercase();
-        m.starts_with("application/vnd.wap.multipart.") || m.starts_with("multipart/")
-    }
-
-    pub fn is_text(&self) -> bool {
-        self.media
-            .as_bytes()
-            .get(..5)
-            .is_some_and(|p| p.eq_ignore_ascii_case(b"text/"))
-    }
-}
-
-impl fmt::Display for ContentType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.media)?;
-        for (name, value) in &self.params {
-            write!(f, "; {name}={value}")?;
-        }
-        Ok(())
     }
 }
 

@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::wsp::Reader;
 use super::{content_type, transfer};
 use super::{MmsDetails, MmsError};
+pub use crate::message::protocol::mms::TimeValue;
 use crate::message::{Problem, ProblemKind};
 
 /// The PDU types of OMA-TS-MMS_ENC-V1_3 §7.3.30 (X-Mms-Message-Type).
@@ -120,16 +121,6 @@ impl MessageType {
                 | MessageType::CancelConf
         )
     }
-}
-
-/// A relative or absolute time (Expiry, Delivery-Time, §7.3.20/§7.3.12).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum TimeValue {
-    /// Seconds since 1970-01-01T00:00:00Z.
-    Absolute(u64),
-    /// Seconds from now.
-    Relative(u64),
 }
 
 /// How a field's value is encoded.

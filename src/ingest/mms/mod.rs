@@ -8,11 +8,13 @@
 //! - [`content_type`]: content-type values with parameters;
 //! - [`headers`]: MMS header fields and message types;
 //! - [`multipart`]: WSP multipart bodies, nested, with part and depth limits;
-//! - [`push`]: the WSP push envelope;
-//! - [`encode`]: an encoder for seeds and round-trip tests.
+//! - [`push`]: the WSP push envelope.
+//!
+//! The encoder, for seeds and round-trip tests, is [`crate::encode::mms`].
 //!
 //! ```
-//! use floodwall::ingest::mms::{self, encode::{Pdu, PartSpec}, MessageType};
+//! use floodwall::encode::mms::{PartSpec, Pdu};
+//! use floodwall::ingest::mms::{self, MessageType};
 //!
 //! let mut pdu = Pdu::new(MessageType::RetrieveConf);
 //! pdu.from = Some("+4912345/TYPE=PLMN".into());
@@ -27,7 +29,6 @@
 
 mod body;
 pub mod content_type;
-pub mod encode;
 pub mod headers;
 pub mod multipart;
 pub mod push;
@@ -36,85 +37,13 @@ pub mod wsp;
 
 use std::borrow::Cow;
 
-use serde::Serialize;
-
-use crate::ingest::Protocol;
+use crate::message::protocol::Protocol;
 use crate::message::{Channel, Message};
 
+pub use crate::message::protocol::mms::{HeaderFields, MmsDetails, PartInfo, PushDetails};
 pub use content_type::ContentType;
 pub use headers::{MessageType, TimeValue};
-pub use push::{decode_wap_push, PushDetails};
-
-/// Protocol details of an MMS message for `inspect`: the decoded header
-/// fields (raw address forms included) and the part tree.
-///
-/// The header fields sit behind a `Box` so that [`Protocol`] stays small
-/// for the channels that carry less.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct MmsDetails {
-    /// Message type name, e.g. `m-retrieve-conf` (§7.3.30).
-    pub message_type: String,
-    pub message_type_byte: u8,
-    #[serde(flatten)]
-    pub fields: Box<HeaderFields>,
-    /// Every header field in wire order, value decoded for display.
-    pub headers: Vec<(String, String)>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub parts: Vec<PartInfo>,
-    /// The WAP Push envelope, when the PDU came in one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub push: Option<Box<PushDetails>>,
-}
-
-/// The header fields spam rules and operators look at, decoded.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct HeaderFields {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub transaction_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub mms_version: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub message_id: Option<String>,
-    /// Seconds since the epoch.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub date: Option<u64>,
-    /// As on the wire, e.g. `+4912345/TYPE=PLMN`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub to: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub cc: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub bcc: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub subject: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub message_class: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub content_location: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub message_size: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub expiry: Option<TimeValue>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub content_type: Option<ContentType>,
-}
-
-/// One node of the part tree (multipart containers included).
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct PartInfo {
-    pub depth: u8,
-    pub content_type: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub content_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub content_location: Option<String>,
-    pub size: usize,
-    pub offset: usize,
-}
+pub use push::decode_wap_push;
 
 /// Why a PDU could not be decoded at all, and where.
 #[derive(Debug, thiserror::Error)]
@@ -200,8 +129,8 @@ pub fn decode(bytes: &[u8]) -> Result<Message<'_>, MmsError> {
 
 #[cfg(test)]
 mod tests {
-    use super::encode::{PartSpec, Pdu};
     use super::*;
+    use crate::encode::mms::{PartSpec, Pdu};
     use crate::message::ProblemKind;
 
     fn details<'m>(msg: &'m Message<'_>) -> &'m MmsDetails {

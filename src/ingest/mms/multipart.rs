@@ -250,8 +250,8 @@ fn lossy(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::encode;
     use super::*;
+    use crate::encode::mms as encode;
 
     fn entry(ct: &[u8], data: &[u8]) -> Vec<u8> {
         let mut v = vec![ct.len() as u8, data.len() as u8];

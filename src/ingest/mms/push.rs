@@ -8,31 +8,16 @@
 
 use std::borrow::Cow;
 
-use serde::Serialize;
-
 use super::content_type;
 use super::wsp::{self, Reader};
 use super::{decode, MmsError};
-use crate::ingest::Protocol;
+use crate::message::protocol::mms::PushDetails;
+use crate::message::protocol::Protocol;
 use crate::message::{Message, ProblemKind};
 
 const PDU_PUSH: u8 = 0x06;
 const PDU_CONFIRMED_PUSH: u8 = 0x07;
 const MMS_MEDIA: &str = "application/vnd.wap.mms-message";
-
-/// The push envelope an MMS PDU came in.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct PushDetails {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub transaction_id: Option<u8>,
-    pub pdu_type: u8,
-    pub content_type: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub application_id: Option<String>,
-    pub headers: Vec<(String, String)>,
-    /// Offset of the MMS PDU in the push PDU.
-    pub mms_offset: usize,
-}
 
 /// Decodes a WAP Push PDU carrying an MMS PDU (normally m-notification-ind),
 /// or a bare MMS PDU. The push headers are added to the message's headers.

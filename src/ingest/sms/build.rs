@@ -5,13 +5,14 @@ use std::borrow::Cow;
 
 use super::concat::{Incomplete, Key};
 use super::dcs::{Alphabet, Dcs};
-use super::details::{SegmentInfo, SmppDetails, SmsDetails, TlvInfo, TpduDetails};
 use super::gsm7::Tables;
 use super::smpp::{self, EsmClass, SmppError};
 use super::tpdu::{self, TpduType};
 use super::user_data::{self, DecodeProblem, UserData};
 use super::SmsConfig;
-use crate::ingest::{mms, urls, Protocol};
+use crate::ingest::{mms, urls};
+use crate::message::protocol::sms::{SegmentInfo, SmppDetails, SmsDetails, TlvInfo, TpduDetails};
+use crate::message::protocol::Protocol;
 use crate::message::{Address, Channel, Message, Problem, ProblemKind, TextPart};
 
 /// WAP Push connectionless port (WAP-259 WDP, 3GPP TS 23.040 §9.2.3.24.4).

@@ -7,33 +7,15 @@
 
 use serde::Serialize;
 
-/// The alphabet of a short message's user data.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Alphabet {
-    /// GSM 7-bit, packed (TPDU user data; some SMPP binds).
-    #[default]
-    Gsm7Packed,
-    /// GSM 7-bit, one septet per octet (most SMPP binds).
-    Gsm7Unpacked,
-    /// UCS-2, decoded as UTF-16BE (surrogate pairs accepted, as handsets send them).
-    Ucs2,
-    /// ISO-8859-1.
-    Latin1,
-    /// IA5 / ASCII.
-    Ia5,
-    /// 8-bit data, no text meaning (ringtones, WAP push, vCard).
-    Binary,
-}
-
-impl Alphabet {
-    pub fn is_gsm7(self) -> bool {
-        matches!(self, Alphabet::Gsm7Packed | Alphabet::Gsm7Unpacked)
-    }
-}
+use crate::ingest::UnknownName;
+pub use crate::message::protocol::sms::{Alphabet, Dcs};
 
 /// What SMPP `data_coding` 0 means on a bind.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
+///
+/// Parsed from and shown as a hyphenated name (`"gsm-unpacked"`), the
+/// spelling of `--smpp-default-alphabet`; serialised in snake case, as
+/// every other name in `inspect --json`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DefaultAlphabet {
     /// GSM 7-bit, one septet per octet: what common SMPP client libraries send.
@@ -45,19 +27,42 @@ pub enum DefaultAlphabet {
     Latin1,
 }
 
-/// A decoded TP-DCS octet (3GPP TS 23.038 §4).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Dcs {
-    pub raw: u8,
-    pub alphabet: Alphabet,
-    /// Message class 0–3 where the DCS carries one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub class: Option<u8>,
-    /// Compressed (TS 23.042); the text cannot be decoded.
-    pub compressed: bool,
-    /// A reserved coding group or alphabet; decoded as GSM 7-bit per §4
-    /// ("any reserved codings shall be assumed to be the GSM 7 bit default alphabet").
-    pub reserved: bool,
+impl DefaultAlphabet {
+    /// Every choice, the default first.
+    pub const ALL: [DefaultAlphabet; 3] = [
+        DefaultAlphabet::GsmUnpacked,
+        DefaultAlphabet::GsmPacked,
+        DefaultAlphabet::Latin1,
+    ];
+
+    /// The name [`FromStr`](std::str::FromStr) accepts and `Display` shows.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DefaultAlphabet::GsmUnpacked => "gsm-unpacked",
+            DefaultAlphabet::GsmPacked => "gsm-packed",
+            DefaultAlphabet::Latin1 => "latin1",
+        }
+    }
+}
+
+impl std::fmt::Display for DefaultAlphabet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for DefaultAlphabet {
+    type Err = UnknownName;
+
+    fn from_str(name: &str) -> Result<DefaultAlphabet, UnknownName> {
+        DefaultAlphabet::ALL
+            .into_iter()
+            .find(|a| a.as_str() == name)
+            .ok_or_else(|| {
+                let expected = DefaultAlphabet::ALL.map(DefaultAlphabet::as_str);
+                UnknownName::new("SMPP default alphabet", name, &expected)
+            })
+    }
 }
 
 impl Dcs {
@@ -245,6 +250,16 @@ pub fn decode_ia5(bytes: &[u8], errors: &mut Vec<TextError>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn default_alphabet_names_are_the_command_line_spellings() {
+        for alphabet in DefaultAlphabet::ALL {
+            assert_eq!(alphabet.to_string().parse(), Ok(alphabet));
+        }
+        assert_eq!("latin1".parse(), Ok(DefaultAlphabet::Latin1));
+        let err = "gsm_unpacked".parse::<DefaultAlphabet>().unwrap_err();
+        assert!(err.to_string().contains("gsm-unpacked, gsm-packed, latin1"));
+    }
 
     #[test]
     fn tp_dcs_groups() {

@@ -2,9 +2,9 @@
 //! concatenated SMS reassembled.
 //!
 //! The pieces, each usable on its own (the CLI's `inspect` uses them):
-//! - [`smpp`]: SMPP 3.4/5.0 PDU decoder and encoder;
-//! - [`tpdu`]: SMS-SUBMIT / SMS-DELIVER codec, SMS-STATUS-REPORT decoder;
-//! - [`udh`], [`user_data`]: user data headers, septet/octet units, segmenting;
+//! - [`smpp`]: SMPP 3.4/5.0 PDU decoder;
+//! - [`tpdu`]: SMS-SUBMIT, SMS-DELIVER and SMS-STATUS-REPORT decoder;
+//! - [`udh`], [`user_data`]: user data headers and septet/octet units;
 //! - [`gsm7`], [`dcs`]: alphabets and text decoding;
 //! - [`concat`]: the bounded reassembler.
 //!
@@ -26,10 +26,8 @@
 //! assert_eq!(out[0].text_parts[0].text, "How are you?");
 //! ```
 
-pub mod compose;
 pub mod concat;
 pub mod dcs;
-mod details;
 pub mod gsm7;
 pub mod smpp;
 pub mod tpdu;
@@ -40,12 +38,13 @@ mod build;
 
 use std::borrow::Cow;
 
-use serde::Serialize;
-
 use crate::message::Message;
 
+pub use crate::message::protocol::sms::{
+    SegmentInfo, SmppDetails, SmsDetails, TlvInfo, TpduDetails,
+};
+pub use crate::message::protocol::Hex;
 pub use dcs::{Alphabet, DefaultAlphabet};
-pub use details::{SegmentInfo, SmppDetails, SmsDetails, TlvInfo, TpduDetails};
 
 /// Per-source decoding choices and reassembly limits.
 #[derive(Clone, Debug)]
@@ -200,26 +199,6 @@ impl SmsIngest {
             concat::Outcome::Pending | concat::Outcome::Duplicate(_) => {}
             concat::Outcome::Unusable(f) => out.push(build::unusable_segment(f)),
         }
-    }
-}
-
-/// Serialises bytes as lower-case hex (for details shown by `inspect`).
-pub(crate) fn serialize_hex<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
-    s.collect_str(&Hex(bytes))
-}
-
-/// Lower-case hex display of bytes.
-pub struct Hex<'a>(pub &'a [u8]);
-
-impl std::fmt::Display for Hex<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
-    }
-}
-
-impl Serialize for Hex<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
     }
 }
 

@@ -1,10 +1,11 @@
 //! End-to-end tests of [`SmsIngest`]: PDUs in, messages out.
 
-use super::compose::{SmppConcat, SmppText, TpduText};
 use super::smpp::{self, SmeAddress, Tlv};
-use super::tpdu::{timestamp, TpAddress, TpduType};
+use super::tpdu::{TpAddress, TpduType};
 use super::*;
-use crate::ingest::Protocol;
+use crate::encode::sms::{SmppConcat, SmppText, TpduText};
+use crate::encode::tpdu::{encode as encode_tpdu, timestamp};
+use crate::message::Protocol;
 use crate::message::{Address, Channel, ProblemKind};
 
 fn unhex(s: &str) -> Vec<u8> {
@@ -373,9 +374,9 @@ fn incomplete_messages_are_flushed_timed_out_or_evicted() {
 #[test]
 fn wap_push_is_handed_to_the_mms_decoder() {
     use super::dcs::Dcs;
-    use super::tpdu::{self, Tpdu};
+    use super::tpdu::Tpdu;
     use super::udh::{Element, Udh};
-    use super::user_data::Segment;
+    use crate::encode::segment::Segment;
     // A WSP push (content type application/vnd.wap.mms-message) to port 2948.
     let wsp =
         b"\x01\x06\x03\xbe\xaf\x84\x8c\x82\x98abc\x00\x8d\x90\x83http://mms.example/x\x00".to_vec();
@@ -400,7 +401,7 @@ fn wap_push_is_handed_to_the_mms_decoder() {
     };
     let out = push_all(
         &mut SmsIngest::new(SmsConfig::default()),
-        &[tpdu::encode(&t).unwrap()],
+        &[encode_tpdu(&t).unwrap()],
         false,
     );
     assert_eq!(out.len(), 1);
@@ -465,9 +466,9 @@ fn a_reused_reference_with_new_content_is_a_new_message() {
 fn national_shift_tables_from_the_udh_are_applied() {
     use super::dcs::Dcs;
     use super::gsm7::{self, Language, Tables};
-    use super::tpdu::{self, Tpdu};
+    use super::tpdu::Tpdu;
     use super::udh::{Element, Udh};
-    use super::user_data::Segment;
+    use crate::encode::segment::Segment;
     let text = "Kargonuz şubede bekliyor, ücret ödeyin: ığŞİ €";
     let tables = Tables {
         locking: Language::Turkish,
@@ -494,7 +495,7 @@ fn national_shift_tables_from_the_udh_are_applied() {
     };
     let out = push_all(
         &mut SmsIngest::new(SmsConfig::default()),
-        &[tpdu::encode(&t).unwrap()],
+        &[encode_tpdu(&t).unwrap()],
         false,
     );
     assert_eq!(out[0].text_parts[0].text, text);

@@ -4,42 +4,7 @@
 use serde::Serialize;
 
 use super::gsm7::{Language, Tables};
-
-/// Concatenation information (IEI 0x00 / 0x08, §9.2.3.24.1 and §9.2.3.24.8).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Concat {
-    pub reference: u16,
-    pub total: u8,
-    pub seq: u8,
-    /// 16-bit reference (IEI 0x08) rather than 8-bit (IEI 0x00).
-    pub wide: bool,
-}
-
-/// One information element.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Element {
-    Concat(Concat),
-    /// Application port addressing (IEI 0x04 8-bit, 0x05 16-bit, §9.2.3.24.3/4).
-    Ports {
-        destination: u16,
-        source: u16,
-    },
-    /// National language single shift (IEI 0x24, §9.2.3.24.15).
-    SingleShift {
-        language: u8,
-    },
-    /// National language locking shift (IEI 0x25, §9.2.3.24.16).
-    LockingShift {
-        language: u8,
-    },
-    /// Any other element, kept verbatim.
-    Other {
-        iei: u8,
-        #[serde(serialize_with = "super::serialize_hex")]
-        data: Vec<u8>,
-    },
-}
+pub use crate::message::protocol::sms::{Concat, Element};
 
 impl Element {
     fn encode(&self, out: &mut Vec<u8>) {

@@ -1,4 +1,4 @@
-//! SMPP 3.4 / 5.0 PDU decoder and encoder.
+//! SMPP 3.4 / 5.0 PDU decoder (the encoder is [`crate::encode::smpp`]).
 //!
 //! A PDU is a 16-octet header (SMPP 3.4 §3.2: `command_length` including the
 //! header, `command_id`, `command_status`, `sequence_number`) and a body whose
@@ -12,13 +12,13 @@
 use serde::Serialize;
 
 mod decode;
-mod encode;
 mod names;
 #[cfg(test)]
 mod tests;
 
+pub use crate::message::protocol::sms::EsmClass;
+use crate::message::protocol::sms::TlvInfo;
 pub use decode::{decode_pdu, decode_salvage};
-pub use encode::{encode, message_pdu};
 pub use names::{command_name, tlv_name};
 
 pub const HEADER_LEN: usize = 16;
@@ -232,14 +232,14 @@ impl Pdu {
     }
 }
 
-/// Decoded `esm_class` (SMPP 3.4 §5.2.12).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct EsmClass {
-    pub raw: u8,
-    pub mode: &'static str,
-    pub message_type: &'static str,
-    pub udhi: bool,
-    pub reply_path: bool,
+impl From<&Tlv> for TlvInfo {
+    fn from(t: &Tlv) -> TlvInfo {
+        TlvInfo {
+            tag: format!("{:04x}", t.tag),
+            name: tlv_name(t.tag),
+            value: crate::ingest::sms::Hex(&t.value).to_string(),
+        }
+    }
 }
 
 impl EsmClass {

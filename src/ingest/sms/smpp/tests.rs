@@ -1,6 +1,7 @@
 //! Unit tests of the SMPP codec, including the cloudhopper vectors of reference §3.4.
 
 use super::*;
+use crate::encode::smpp::{encode, message_pdu};
 
 fn unhex(s: &str) -> Vec<u8> {
     (0..s.len())

@@ -1,6 +1,6 @@
-//! 3GPP TS 23.040 TPDUs: SMS-DELIVER and SMS-SUBMIT decoded and encoded,
-//! SMS-STATUS-REPORT decoded, optionally preceded by the SMSC address that
-//! modems prepend (27.005 PDU mode).
+//! 3GPP TS 23.040 TPDUs: SMS-DELIVER, SMS-SUBMIT and SMS-STATUS-REPORT
+//! decoded, optionally preceded by the SMSC address that modems prepend
+//! (27.005 PDU mode). The encoder is [`crate::encode::tpdu`].
 //!
 //! TP-MTI is ambiguous without the direction (§9.2.3.1): 00 is DELIVER or
 //! DELIVER-REPORT, 01 SUBMIT or SUBMIT-REPORT, 10 STATUS-REPORT or COMMAND.
@@ -11,12 +11,10 @@ use serde::Serialize;
 
 use super::dcs::Dcs;
 use super::gsm7;
+pub use crate::message::protocol::sms::{Timestamp, Validity};
 
-mod encode;
 #[cfg(test)]
 mod tests;
-
-pub use encode::{encode, timestamp};
 
 /// The TPDU types this decoder understands.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -56,58 +54,6 @@ impl TpAddress {
             npi,
             value: value.into(),
         }
-    }
-
-    fn toa(&self) -> u8 {
-        0x80 | (self.ton & 0x07) << 4 | (self.npi & 0x0F)
-    }
-}
-
-/// TP-VP (§9.2.3.12), in the form TP-VPF selected.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(tag = "format", content = "value", rename_all = "lowercase")]
-pub enum Validity {
-    #[default]
-    None,
-    Relative(u8),
-    Enhanced([u8; 7]),
-    Absolute(Timestamp),
-}
-
-/// A TP-SCTS style timestamp (§9.2.3.11): semi-octet BCD, zone in quarter hours.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Timestamp(pub [u8; 7]);
-
-impl Timestamp {
-    fn swap(b: u8) -> u8 {
-        (b & 0x0F) * 10 + (b >> 4)
-    }
-}
-
-impl std::fmt::Display for Timestamp {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let d: Vec<u8> = self.0[..6].iter().map(|&b| Timestamp::swap(b)).collect();
-        let tz = self.0[6];
-        let quarters = i32::from((tz & 0x07) * 10 + (tz >> 4));
-        let sign = if tz & 0x08 != 0 { '-' } else { '+' };
-        write!(
-            f,
-            "20{:02}-{:02}-{:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
-            d[0],
-            d[1],
-            d[2],
-            d[3],
-            d[4],
-            d[5],
-            quarters / 4,
-            (quarters % 4) * 15
-        )
-    }
-}
-
-impl Serialize for Timestamp {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
     }
 }
 

@@ -1,8 +1,10 @@
 //! Unit tests of the TPDU codec, including the dreamfabric and Gammu vectors of reference §3.4.
 
 use super::*;
+use crate::encode::segment::segment;
+use crate::encode::tpdu::{encode, timestamp};
 use crate::ingest::sms::dcs::Alphabet;
-use crate::ingest::sms::user_data::{decode_text, segment, split_tpdu};
+use crate::ingest::sms::user_data::{decode_text, split_tpdu};
 
 fn unhex(s: &str) -> Vec<u8> {
     (0..s.len())

@@ -1,9 +1,11 @@
-//! The PDU encoder for message and body-less commands.
+//! The SMPP PDU encoder for message and body-less commands: the inverse of
+//! [`ingest::sms::smpp`](crate::ingest::sms::smpp).
 
-use super::*;
+use crate::ingest::sms::dcs::encode_latin1;
+use crate::ingest::sms::smpp::*;
 
 fn put_cstr(out: &mut Vec<u8>, field: &'static str, s: &str, max: usize) -> Result<(), SmppError> {
-    let bytes = crate::ingest::sms::dcs::encode_latin1(s).unwrap_or_else(|| s.as_bytes().to_vec());
+    let bytes = encode_latin1(s).unwrap_or_else(|| s.as_bytes().to_vec());
     if bytes.len() + 1 > max || bytes.contains(&0) {
         return Err(SmppError::FieldTooLong {
             field,

@@ -2,13 +2,17 @@
 //! and concatenated the way senders do. Used by the seed generator, the tests
 //! and anyone who needs realistic traffic.
 
-use super::dcs::{Alphabet, Dcs};
-use super::details::SegmentInfo;
-use super::gsm7::Tables;
-use super::smpp::{self, Body, Pdu, ShortMessage, SmeAddress, SmppError, Tlv};
-use super::tpdu::{self, TpAddress, Tpdu, TpduError, TpduType, Validity};
-use super::udh::Udh;
-use super::user_data::{segment, Segment};
+use super::segment::{segment, Segment};
+use super::{smpp, tpdu};
+use crate::ingest::sms::dcs::{Alphabet, Dcs};
+use crate::ingest::sms::gsm7::Tables;
+use crate::ingest::sms::smpp::{Body, Pdu, ShortMessage, SmeAddress, SmppError, Tlv};
+use crate::ingest::sms::smpp::{
+    MAX_SHORT_MESSAGE, SUBMIT_SM, TLV_MESSAGE_PAYLOAD, TLV_SAR_MSG_REF_NUM, TLV_SAR_SEGMENT_SEQNUM,
+    TLV_SAR_TOTAL_SEGMENTS,
+};
+use crate::ingest::sms::tpdu::{Timestamp, TpAddress, Tpdu, TpduError, TpduType, Validity};
+use crate::ingest::sms::udh::Udh;
 
 /// How an SMPP message longer than one segment is split.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,7 +37,7 @@ pub enum ComposeError {
 }
 
 /// The SMPP `data_coding` for an alphabet (SMPP 3.4 §5.2.19).
-pub fn smpp_data_coding(alphabet: Alphabet) -> u8 {
+fn smpp_data_coding(alphabet: Alphabet) -> u8 {
     match alphabet {
         Alphabet::Gsm7Unpacked | Alphabet::Gsm7Packed => 0x00,
         Alphabet::Ia5 => 0x01,
@@ -63,7 +67,7 @@ pub struct SmppText<'t> {
 impl<'t> SmppText<'t> {
     pub fn submit(source: SmeAddress, destination: SmeAddress, text: &'t str) -> SmppText<'t> {
         SmppText {
-            command_id: smpp::SUBMIT_SM,
+            command_id: SUBMIT_SM,
             sequence: 1,
             source,
             destination,
@@ -80,7 +84,7 @@ impl<'t> SmppText<'t> {
     /// Encodes to one PDU per segment (sequence numbers count up).
     pub fn encode(&self) -> Result<Vec<Vec<u8>>, ComposeError> {
         let segments: Vec<Segment> = if self.concat == SmppConcat::Payload {
-            let units = super::user_data::encode_text(self.text, self.alphabet, Tables::default())
+            let units = super::segment::encode_text(self.text, self.alphabet, Tables::default())
                 .ok_or(ComposeError::Alphabet(self.alphabet))?;
             vec![Segment { udh: None, units }]
         } else {
@@ -98,26 +102,22 @@ impl<'t> SmppText<'t> {
                         udh: None,
                         units: seg.units,
                     };
-                    tlvs.push(Tlv::new(
-                        smpp::TLV_SAR_MSG_REF_NUM,
-                        c.reference.to_be_bytes(),
-                    ));
-                    tlvs.push(Tlv::new(smpp::TLV_SAR_TOTAL_SEGMENTS, [c.total]));
-                    tlvs.push(Tlv::new(smpp::TLV_SAR_SEGMENT_SEQNUM, [c.seq]));
+                    tlvs.push(Tlv::new(TLV_SAR_MSG_REF_NUM, c.reference.to_be_bytes()));
+                    tlvs.push(Tlv::new(TLV_SAR_TOTAL_SEGMENTS, [c.total]));
+                    tlvs.push(Tlv::new(TLV_SAR_SEGMENT_SEQNUM, [c.seq]));
                     (plain.to_octets(self.alphabet).0, false)
                 }
                 _ => (seg.to_octets(self.alphabet).0, info.is_some()),
             };
             tlvs.extend(self.extra_tlvs.iter().cloned());
-            let (short_message, payload) = if self.concat == SmppConcat::Payload
-                || short_message.len() > smpp::MAX_SHORT_MESSAGE
-            {
-                (Vec::new(), Some(short_message))
-            } else {
-                (short_message, None)
-            };
+            let (short_message, payload) =
+                if self.concat == SmppConcat::Payload || short_message.len() > MAX_SHORT_MESSAGE {
+                    (Vec::new(), Some(short_message))
+                } else {
+                    (short_message, None)
+                };
             if let Some(p) = payload {
-                tlvs.push(Tlv::new(smpp::TLV_MESSAGE_PAYLOAD, p));
+                tlvs.push(Tlv::new(TLV_MESSAGE_PAYLOAD, p));
             }
             let m = ShortMessage {
                 source: self.source.clone(),
@@ -152,7 +152,7 @@ pub struct TpduText<'t> {
     /// `Gsm7Packed`, `Ucs2` or `Binary` (8-bit).
     pub alphabet: Alphabet,
     pub reference: u16,
-    pub timestamp: tpdu::Timestamp,
+    pub timestamp: Timestamp,
 }
 
 impl TpduText<'_> {
@@ -185,19 +185,4 @@ impl TpduText<'_> {
         }
         Ok(out)
     }
-}
-
-/// The segment numbers a composed message will carry (for tests).
-pub fn segment_infos(text: &str, alphabet: Alphabet, reference: u16) -> Vec<SegmentInfo> {
-    segment(text, alphabet, Tables::default(), reference)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|s| s.udh.as_ref()?.concat())
-        .map(|c| SegmentInfo {
-            reference: c.reference,
-            total: c.total,
-            seq: c.seq,
-            via: "udh",
-        })
-        .collect()
 }

@@ -1,6 +1,13 @@
-//! The SMS-SUBMIT / SMS-DELIVER encoder (3GPP TS 23.040 §9.2.2.1, §9.2.2.2).
+//! The SMS-SUBMIT / SMS-DELIVER encoder (3GPP TS 23.040 §9.2.2.1, §9.2.2.2):
+//! the inverse of [`ingest::sms::tpdu`](crate::ingest::sms::tpdu).
 
-use super::*;
+use crate::ingest::sms::gsm7;
+use crate::ingest::sms::tpdu::{Timestamp, TpAddress, Tpdu, TpduError, TpduType, Validity};
+
+/// The type-of-address octet (§9.1.2.5): extension bit set, then TON and NPI.
+fn type_of_address(a: &TpAddress) -> u8 {
+    0x80 | (a.ton & 0x07) << 4 | (a.npi & 0x0F)
+}
 
 fn put_address(out: &mut Vec<u8>, a: &TpAddress) -> Result<(), TpduError> {
     if a.ton == 5 {
@@ -16,7 +23,7 @@ fn put_address(out: &mut Vec<u8>, a: &TpAddress) -> Result<(), TpduError> {
         }
         let packed = gsm7::pack(&septets, 0);
         let semi = (septets.len() * 7).div_ceil(4);
-        out.extend_from_slice(&[semi as u8, a.toa()]);
+        out.extend_from_slice(&[semi as u8, type_of_address(a)]);
         out.extend_from_slice(&packed);
         return Ok(());
     }
@@ -41,7 +48,7 @@ fn put_address(out: &mut Vec<u8>, a: &TpAddress) -> Result<(), TpduError> {
             what: "address longer than 20 digits",
         });
     }
-    out.extend_from_slice(&[digits.len() as u8, a.toa()]);
+    out.extend_from_slice(&[digits.len() as u8, type_of_address(a)]);
     for pair in digits.chunks(2) {
         out.push(pair[0] | pair.get(1).copied().unwrap_or(0xF) << 4);
     }
@@ -50,7 +57,7 @@ fn put_address(out: &mut Vec<u8>, a: &TpAddress) -> Result<(), TpduError> {
 
 /// Encodes an SMS-SUBMIT or SMS-DELIVER (and the SMSC prefix when `smsc` is
 /// set). The first octet is rebuilt from the fields; `udl` and `user_data`
-/// are written as given (see [`super::user_data::Segment::to_octets`]).
+/// are written as given (see [`Segment::to_octets`](super::segment::Segment::to_octets)).
 pub fn encode(t: &Tpdu) -> Result<Vec<u8>, TpduError> {
     let mut out = Vec::with_capacity(32 + t.user_data.len());
     match &t.smsc {

@@ -1,10 +1,10 @@
-//! An MMS encoder (the inverse of the decoder, after OMA-TS-MMS_ENC-V1_3
+//! An MMS encoder (the inverse of [`ingest::mms`](crate::ingest::mms), after OMA-TS-MMS_ENC-V1_3
 //! §7 and WAP-230-WSP §8.4/§8.5), for seeds and round-trip tests. It writes
 //! X-Mms-Message-Type, Transaction-Id and MMS-Version first and Content-Type
 //! last, as §6 requires.
 
-use super::headers::{MessageType, TimeValue};
-use super::wsp;
+use crate::ingest::mms::wsp;
+use crate::ingest::mms::{MessageType, TimeValue};
 
 /// One MMS PDU to encode.
 #[derive(Clone, Debug)]
@@ -292,7 +292,7 @@ fn put_content_type(out: &mut Vec<u8>, media: &str, params: &[(u8, &str)], chars
     out.extend(v);
 }
 
-pub fn put_uintvar(out: &mut Vec<u8>, value: u32) {
+pub(crate) fn put_uintvar(out: &mut Vec<u8>, value: u32) {
     let mut groups = [0u8; 5];
     let mut n = 0;
     let mut v = value;
@@ -309,7 +309,7 @@ pub fn put_uintvar(out: &mut Vec<u8>, value: u32) {
     }
 }
 
-pub fn put_value_length(out: &mut Vec<u8>, len: usize) {
+fn put_value_length(out: &mut Vec<u8>, len: usize) {
     if len <= 30 {
         out.push(len as u8);
     } else {
@@ -319,7 +319,7 @@ pub fn put_value_length(out: &mut Vec<u8>, len: usize) {
 }
 
 /// Text-string, quoted with 0x7F when the first octet is ≥ 0x80.
-pub fn put_text(out: &mut Vec<u8>, text: &str) {
+fn put_text(out: &mut Vec<u8>, text: &str) {
     if text.as_bytes().first().is_some_and(|&b| b >= 0x80) {
         out.push(0x7F);
     }
@@ -327,14 +327,14 @@ pub fn put_text(out: &mut Vec<u8>, text: &str) {
     out.push(0);
 }
 
-pub fn put_long(out: &mut Vec<u8>, value: u64) {
+fn put_long(out: &mut Vec<u8>, value: u64) {
     let bytes = value.to_be_bytes();
     let skip = bytes.iter().take_while(|&&b| b == 0).count().min(7);
     out.push((8 - skip) as u8);
     out.extend_from_slice(&bytes[skip..]);
 }
 
-pub fn put_integer(out: &mut Vec<u8>, value: u64) {
+fn put_integer(out: &mut Vec<u8>, value: u64) {
     if value < 0x80 {
         out.push(0x80 | value as u8);
     } else {
@@ -344,7 +344,7 @@ pub fn put_integer(out: &mut Vec<u8>, value: u64) {
 
 /// Encoded-string-value: a plain Text-string for ASCII, else Value-length +
 /// charset + text (UTF-16 with BOM and a NUL code unit).
-pub fn put_encoded_string(out: &mut Vec<u8>, text: &str, charset: u32) {
+fn put_encoded_string(out: &mut Vec<u8>, text: &str, charset: u32) {
     if text.is_ascii() {
         put_text(out, text);
         return;
@@ -371,7 +371,7 @@ pub fn put_encoded_string(out: &mut Vec<u8>, text: &str, charset: u32) {
 mod tests {
     use super::*;
     use crate::ingest::mms::{decode, decode_wap_push, MmsDetails};
-    use crate::ingest::Protocol;
+    use crate::message::Protocol;
 
     fn details<'m>(msg: &'m crate::Message<'_>) -> &'m MmsDetails {
         match &msg.protocol {
