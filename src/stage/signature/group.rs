@@ -11,6 +11,7 @@ use regex_syntax::hir::Hir;
 
 use super::cache;
 use super::compile::{prepare_literal, EnginePath, PreparedPattern};
+use super::error::{scanned, SignatureError};
 use super::lazy_dfa::{DfaScratch, LazyDfa};
 use super::lists::{BlockLists, PhraseLists};
 use super::narrow::Narrowing;
@@ -395,7 +396,16 @@ impl TargetGroup {
         self.db.is_some()
     }
 
-    pub fn scan(&self, text: &[u8], scratch: &mut GroupScratch, evidence: &mut Evidence) {
+    /// Fires the group's rules that match `text`. A Hyperscan failure
+    /// leaves the rules of the failing database unfired for this text but
+    /// the scan goes on with the other engines; the first failure is
+    /// returned.
+    pub fn scan(
+        &self,
+        text: &[u8],
+        scratch: &mut GroupScratch,
+        evidence: &mut Evidence,
+    ) -> Result<(), SignatureError> {
         let GroupScratch {
             hs,
             regexes,
@@ -408,15 +418,18 @@ impl TargetGroup {
             lowered,
         } = scratch;
         let hs = hs.as_ref();
+        let mut failure: Option<hyperscan::Error> = None;
         due.clear();
         due.resize(self.slow.len(), false);
         if let (Some(db), Some(scratch)) = (&self.db, hs) {
             hits.clear();
-            let scanned = db.scan(text, scratch, |id, _, _, _| {
+            let scanned = scanned(db.scan(text, scratch, |id, _, _, _| {
                 hits.push(id);
                 Matching::Continue
-            });
-            if scanned.is_ok() {
+            }));
+            if let Err(err) = scanned {
+                failure.get_or_insert(err);
+            } else {
                 for &id in hits.iter() {
                     let Some(entry) = self.entries.get(id as usize) else {
                         let slot = self.gates[id as usize - self.entries.len()];
@@ -435,7 +448,9 @@ impl TargetGroup {
                 .iter()
                 .for_each(|&s| evidence.fire(s))
         };
-        LazyDfa::scan_together(&self.dfas, text, dfa_scratch, hs, fire);
+        if let Err(err) = LazyDfa::scan_together(&self.dfas, text, dfa_scratch, hs, fire) {
+            failure.get_or_insert(err);
+        }
         let mut runs_found = false;
         equal_runs.clear();
         equal_runs.resize(self.word_passes.len(), None);
@@ -477,8 +492,14 @@ impl TargetGroup {
             let matched = match &slow.matcher {
                 SlowMatcher::Pcre2(re) => re.is_match(regexes, subject),
                 SlowMatcher::Hyperscan { db, confirm } => {
-                    hs.is_some_and(|scratch| hyperscan_matches(db, scratch, subject))
-                        && confirmed(*confirm, regexes, subject)
+                    let found = match hs {
+                        Some(scratch) => hyperscan_matches(db, scratch, subject),
+                        None => Ok(false),
+                    };
+                    found.unwrap_or_else(|err| {
+                        failure.get_or_insert(err);
+                        false
+                    }) && confirmed(*confirm, regexes, subject)
                 }
             };
             if matched {
@@ -498,6 +519,13 @@ impl TargetGroup {
                 self.blocks.matches(value, lowered, |s| evidence.fire(s));
             }
         }
+        match failure {
+            None => Ok(()),
+            Some(source) => Err(SignatureError::Hyperscan {
+                target: self.target.clone(),
+                source,
+            }),
+        }
     }
 }
 
@@ -506,11 +534,15 @@ fn confirmed(confirm: Option<RegexSlot>, regexes: &[pcre2::bytes::Regex], text: 
 }
 
 /// Whether a one-pattern database matches; stops at the first match.
-fn hyperscan_matches(db: &BlockDatabase, scratch: &Scratch, text: &[u8]) -> bool {
+fn hyperscan_matches(
+    db: &BlockDatabase,
+    scratch: &Scratch,
+    text: &[u8],
+) -> Result<bool, hyperscan::Error> {
     let mut hit = false;
-    let _ = db.scan(text, scratch, |_, _, _, _| {
+    scanned(db.scan(text, scratch, |_, _, _, _| {
         hit = true;
         Matching::Terminate
-    });
-    hit
+    }))?;
+    Ok(hit)
 }

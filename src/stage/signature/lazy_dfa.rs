@@ -47,6 +47,7 @@ use regex_automata::{MatchKind, PatternSet};
 use regex_syntax::hir::{Hir, HirKind, Look};
 
 use super::compile::{EnginePath, PreparedPattern};
+use super::error::scanned;
 use super::walk::{walk_together, Walk, MAX_WALKS};
 
 /// Per-thread state cache of one lazy DFA; [the choice](super::dfa_choice)
@@ -171,28 +172,33 @@ impl LazyDfa {
 
     /// Calls `each(i, p)` for every pattern `p` of `dfas[i]` that matches
     /// `text`, the DFAs [walked side by side](super::walk), up to
-    /// [`MAX_WALKS`] at a time.
+    /// [`MAX_WALKS`] at a time. A failed Hyperscan fallback leaves its
+    /// DFA's patterns unreported for this text; the first failure is
+    /// returned once every DFA has run.
     pub fn scan_together<T: AsRef<LazyDfa>>(
         dfas: &[T],
         text: &[u8],
         scratch: &mut [DfaScratch],
         hs: Option<&Scratch>,
         mut each: impl FnMut(usize, usize),
-    ) {
+    ) -> Result<(), hyperscan::Error> {
+        let mut failure = Ok(());
         for (k, chunk) in dfas.chunks(MAX_WALKS).enumerate() {
             let each = |i, p| each(k * MAX_WALKS + i, p);
             // Written out so that each count walks as an array of known
             // length: a slice of optional walks measured 5 to 8% slower.
-            match chunk {
-                [] => {}
+            let chunk_result = match chunk {
+                [] => Ok(()),
                 [a] => Self::scan_n([a.as_ref()], text, scratch, hs, each),
                 [a, b] => Self::scan_n([a, b].map(T::as_ref), text, scratch, hs, each),
                 [a, b, c] => Self::scan_n([a, b, c].map(T::as_ref), text, scratch, hs, each),
                 [a, b, c, d, ..] => {
                     Self::scan_n([a, b, c, d].map(T::as_ref), text, scratch, hs, each)
                 }
-            }
+            };
+            failure = failure.and(chunk_result);
         }
+        failure
     }
 
     fn scan_n<const N: usize>(
@@ -201,20 +207,21 @@ impl LazyDfa {
         scratch: &mut [DfaScratch],
         hs: Option<&Scratch>,
         mut each: impl FnMut(usize, usize),
-    ) {
+    ) -> Result<(), hyperscan::Error> {
         // A group's DFAs take consecutive slots when it is built.
         let Some(first) = dfas.first().map(|d| d.slot) else {
-            return;
+            return Ok(());
         };
+        let mut failure = Ok(());
         let consecutive = dfas.iter().enumerate().all(|(i, d)| d.slot == first + i);
         let window = scratch.get_mut(first..first + N).filter(|_| consecutive);
         let Some(Ok(mine)) = window.map(<&mut [DfaScratch; N]>::try_from) else {
             assert!(N > 1, "lazy DFA slot {first} has no scratch");
             for (i, dfa) in dfas.into_iter().enumerate() {
                 let alone: &mut dyn FnMut(usize, usize) = &mut |_, p| each(i, p);
-                LazyDfa::scan_n([dfa], text, scratch, hs, alone);
+                failure = failure.and(LazyDfa::scan_n([dfa], text, scratch, hs, alone));
             }
-            return;
+            return failure;
         };
         let on = dfas.map(|d| !d.off.load(Ordering::Relaxed));
         let clears = mine.each_ref().map(|s| s.cache.clear_count());
@@ -233,10 +240,11 @@ impl LazyDfa {
                 dfas[i].account(s, text.len(), clears[i]);
             }
             if !walked[i] {
-                dfas[i].fall_back(text, s, hs);
+                failure = failure.and(dfas[i].fall_back(text, s, hs));
             }
             s.found.iter().for_each(|id| each(i, id.as_usize()));
         }
+        failure
     }
 
     /// Turns the DFA off if this thread's cache was cleared too soon (see
@@ -254,14 +262,25 @@ impl LazyDfa {
 
     /// The same patterns, exactly, in Hyperscan: for a text the DFA gave up
     /// on, or every text once it is off.
-    fn fall_back(&self, text: &[u8], scratch: &mut DfaScratch, hs: Option<&Scratch>) {
+    fn fall_back(
+        &self,
+        text: &[u8],
+        scratch: &mut DfaScratch,
+        hs: Option<&Scratch>,
+    ) -> Result<(), hyperscan::Error> {
         scratch.found.clear();
-        let Some(hs) = hs else { return };
+        let Some(hs) = hs else { return Ok(()) };
         let found = &mut scratch.found;
-        let _ = self.fallback.scan(text, hs, |id, _, _, _| {
+        let result = scanned(self.fallback.scan(text, hs, |id, _, _, _| {
             found.insert(regex_automata::PatternID::must(id as usize));
             Matching::Continue
-        });
+        }));
+        if result.is_err() {
+            // What was found before the failure is true, but the set is
+            // incomplete; report none rather than a part.
+            scratch.found.clear();
+        }
+        result
     }
 }
 
@@ -317,7 +336,8 @@ pub(super) mod tests {
         let hs = dfa.fallback.alloc_scratch().expect("scratch");
         let mut out = Vec::new();
         let mut scratch = [dfa.new_scratch()];
-        LazyDfa::scan_together(&[dfa], text, &mut scratch, Some(&hs), |_, x| out.push(x));
+        LazyDfa::scan_together(&[dfa], text, &mut scratch, Some(&hs), |_, x| out.push(x))
+            .expect("test scans succeed");
         out
     }
 
@@ -429,7 +449,8 @@ pub(super) mod tests {
         let mut out = Vec::new();
         LazyDfa::scan_together(&[&a, &b], text, &mut scratch, Some(&hs), |i, x| {
             out.push((i, x))
-        });
+        })
+        .expect("test scans succeed");
         out.sort();
         assert_eq!(out, [(0, 0), (0, 1), (1, 0)]);
     }

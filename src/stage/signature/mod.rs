@@ -16,6 +16,7 @@
 mod cache;
 mod compile;
 mod dfa_choice;
+mod error;
 mod gate;
 mod group;
 mod lazy_dfa;
@@ -39,6 +40,7 @@ use hyperscan::prelude::*;
 
 pub use cache::default_cache_dir;
 pub use compile::EnginePath;
+pub use error::SignatureError;
 pub use lazy_dfa::{DFA_CACHE_BYTES, MAX_REPEAT};
 pub use lists::{BLOOM_MIN_ENTRIES, PHRASES_IN_HYPERSCAN_MAX};
 pub use profile::{builtin_sample, EXPENSIVE_FACTOR, EXPENSIVE_FLOOR_NS};
@@ -327,6 +329,41 @@ impl SignatureStage {
             .count()
     }
 
+    /// Adds the evidence of every signature rule that matches `msg`
+    /// (nothing for a delivery notification). `scratch` is this stage's,
+    /// from [`Stage::new_scratch`].
+    ///
+    /// A Hyperscan failure does not stop the scan: every other engine still
+    /// runs and fires, and the first failure is returned so that the caller
+    /// can record that some rules could not run on this message.
+    ///
+    /// # Panics
+    /// When `scratch` was made by another stage.
+    pub fn scan_message(
+        &self,
+        msg: &Message<'_>,
+        scratch: &mut StageScratch,
+        evidence: &mut Evidence,
+    ) -> Result<(), SignatureError> {
+        if msg.is_notification {
+            return Ok(());
+        }
+        let scratch = scratch
+            .downcast_mut::<SignatureScratch>()
+            .expect("signature stage runs with its own scratch");
+        let SignatureScratch { group: state, buf } = scratch;
+        let mut outcome = Ok(());
+        for group in &self.groups[msg.channel.index()] {
+            targets::for_each_text(msg, &group.target, buf, |text| {
+                let scanned = group.scan(text, state, evidence);
+                if outcome.is_ok() {
+                    outcome = scanned;
+                }
+            });
+        }
+        outcome
+    }
+
     fn scratch(&self) -> SignatureScratch {
         let mut hs: Option<Scratch> = None;
         for db in self.groups.iter().flatten().flat_map(|g| g.databases()) {
@@ -377,18 +414,9 @@ impl Stage for SignatureStage {
     }
 
     fn run(&self, msg: &Message<'_>, scratch: &mut StageScratch, evidence: &mut Evidence) {
-        if msg.is_notification {
-            return;
-        }
-        let scratch = scratch
-            .downcast_mut::<SignatureScratch>()
-            .expect("signature stage runs with its own scratch");
-        let SignatureScratch { group: state, buf } = scratch;
-        for group in &self.groups[msg.channel.index()] {
-            targets::for_each_text(msg, &group.target, buf, |text| {
-                group.scan(text, state, evidence)
-            });
-        }
+        // The `Stage` trait has no way to report a failure yet; the scan
+        // context that will carry it is being built (issue 18).
+        let _ = self.scan_message(msg, scratch, evidence);
     }
 }
 
@@ -543,6 +571,57 @@ pattern = 'cash'
         );
         assert!(fired(&e, &sms("free gifts? no: free  gift", "x")).contains(&"SMALL".into()));
         assert!(fired(&e, &sms("freegift code 1000", "x")).is_empty());
+    }
+
+    fn stage(rules: &str) -> (SignatureStage, usize) {
+        let rules = RuleSet::from_toml("t.toml", rules).unwrap();
+        let mut table = SymbolTable::default();
+        for rule in &rules.rules {
+            table.register(crate::symbols::SymbolDef {
+                name: rule.id.as_str().into(),
+                score: rule.score,
+                description: rule.description.as_str().into(),
+            });
+        }
+        let options = SignatureOptions {
+            split: false,
+            ..SignatureOptions::default()
+        };
+        let stage = SignatureStage::build_with(&rules, &table, &options).unwrap();
+        (stage, table.len())
+    }
+
+    #[test]
+    fn a_hyperscan_scan_failure_is_returned_not_dropped() {
+        let (small, _) = stage(
+            "[[rule]]\nid = \"A\"\ndescription = \"x\"\nscore = 1.0\ntarget = \"body\"\npattern = 'cash'\n",
+        );
+        let (large, symbols) = stage(RULES);
+        let msg = sms("WIN  cash now", "x");
+        let mut evidence = Evidence::with_symbols(symbols);
+        let mut own = large.new_scratch();
+        large
+            .scan_message(&msg, &mut own, &mut evidence)
+            .expect("a scan with its own scratch succeeds");
+        // Scratch sized for a one-literal database is too small for the
+        // larger one: Hyperscan refuses the scan (HS_INVALID).
+        let mut foreign = small.new_scratch();
+        let mut evidence = Evidence::with_symbols(symbols);
+        let err = large
+            .scan_message(&msg, &mut foreign, &mut evidence)
+            .expect_err("Hyperscan refuses scratch too small for the database");
+        assert!(matches!(
+            err,
+            SignatureError::Hyperscan {
+                target: Target::Body,
+                ..
+            }
+        ));
+        assert!(
+            err.to_string()
+                .contains("Hyperscan could not scan the body text"),
+            "{err}"
+        );
     }
 
     #[test]
