@@ -4,39 +4,35 @@
 //! Per (channel, target) there is one Hyperscan database holding all regex
 //! and literal rules (including the prefilter forms of rules Hyperscan cannot
 //! run exactly) and the phrase lists, an Aho-Corasick automaton for phrase
-//! lists too large to compile into it, and the block lists. See [`compile`] for how each pattern's engine is chosen.
+//! lists too large to compile into it, and the block lists.
 //!
-//! A few expensive patterns can dominate a shared database; [`split`] moves
-//! them out (measured by [`profile`], gated by [`gate`], [`word_run`] or
-//! [`repeated_word`]), and hands the patterns a [`lazy_dfa`] runs with the
-//! same meaning and less cost to lazy DFAs ([`dfa_choice`] picks which), all
-//! without changing any result; [`cache`] keeps compiled databases and
-//! measurements on disk between starts.
+//! The code reads in four parts:
+//! - [`build`]: what runs once, at build: each pattern's engine, the
+//!   databases (cached on disk between starts), the groups.
+//! - [`scan`]: what runs per message, on the immutable stage and a
+//!   thread's scratch.
+//! - [`gate`]: conditions every match of a pattern needs, found at build
+//!   and tested per message, so that an expensive pattern runs only where
+//!   it can match.
+//! - [`tuning`]: where each pattern runs, decided by measuring it: the
+//!   split of expensive patterns out of the shared databases and the choice
+//!   of lazy DFAs. It changes speed, never a result.
 
-mod cache;
-mod compile;
-mod dfa_choice;
+mod build;
 mod error;
 mod gate;
-mod group;
-mod lazy_dfa;
-mod lists;
-mod narrow;
-mod profile;
-mod regexes;
-mod repeated_word;
-mod split;
-mod targets;
-mod walk;
-mod wire_sample;
-mod word_bytes;
-mod word_run;
+mod scan;
+mod tuning;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use hyperscan::prelude::*;
+
+use build::{cache, compile};
+use scan::{lazy_dfa, lists, regexes, targets};
+use tuning::{profile, split};
 
 pub use cache::default_cache_dir;
 pub use compile::EnginePath;
@@ -50,9 +46,10 @@ use super::{Evidence, Stage, StageScratch};
 use crate::message::{Channel, Message};
 use crate::rules::{Flags, ListMatch, Matcher, Origin, RuleError, RuleErrors, RuleSet, Target};
 use crate::symbols::SymbolTable;
+use build::group::{build_group, Built, GroupOptions};
 use compile::{prepare_literal, prepare_regex, PreparedPattern};
-use group::{build_group, Built, GroupOptions, GroupScratch, TargetGroup};
 use regexes::RegexRegistry;
+use scan::group::{GroupScratch, TargetGroup};
 
 /// How one rule was compiled, for `floodwall rules check`.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -76,7 +73,7 @@ pub struct SignatureOptions {
     /// databases (see [`split`]). Results are the same either way.
     pub split: bool,
     /// The text patterns are profiled on (default: [`builtin_sample`]);
-    /// `rawbody` patterns on its [wire form](wire_sample).
+    /// `rawbody` patterns on its [wire form](tuning::wire_sample).
     pub sample: Option<Arc<[u8]>>,
     /// Cost (ns per KB of sample) above which a pattern counts as
     /// expensive, instead of the measured `max(EXPENSIVE_FACTOR × median,

@@ -10,7 +10,7 @@
 //! DFA: SMS body 2.8 µs a text in Hyperscan against 0.6 µs, mail body 100
 //! against 18 µs). On real text that "as long as" decides everything: over
 //! varied English the states of some sets of patterns never stop growing,
-//! so [which patterns](super::dfa_choice) go to the DFA is measured on text
+//! so [which patterns](crate::stage::signature::tuning::dfa_choice) go to the DFA is measured on text
 //! it has not seen.
 //!
 //! *The same meaning.* With Unicode off, regex-syntax and PCRE agree on
@@ -46,11 +46,11 @@ use regex_automata::nfa::thompson::{self, WhichCaptures};
 use regex_automata::{MatchKind, PatternSet};
 use regex_syntax::hir::{Hir, HirKind, Look};
 
-use super::compile::{EnginePath, PreparedPattern};
-use super::error::scanned;
-use super::walk::{walk_together, Walk, MAX_WALKS};
+use crate::stage::signature::build::compile::{EnginePath, PreparedPattern};
+use crate::stage::signature::error::scanned;
+use crate::stage::signature::scan::walk::{walk_together, Walk, MAX_WALKS};
 
-/// Per-thread state cache of one lazy DFA; [the choice](super::dfa_choice)
+/// Per-thread state cache of one lazy DFA; [the choice](crate::stage::signature::tuning::dfa_choice)
 /// keeps only a set of patterns whose states fit well within it on text
 /// they have not seen.
 pub const DFA_CACHE_BYTES: usize = 8 << 20;
@@ -74,7 +74,7 @@ pub const MAX_REPEAT: u32 = 16;
 
 /// The pattern as regex-syntax reads it, if it means there exactly what it
 /// means to Hyperscan and has no wide window.
-pub(super) fn translate(p: &PreparedPattern) -> Option<Hir> {
+pub(in crate::stage::signature) fn translate(p: &PreparedPattern) -> Option<Hir> {
     let flags = p.rule_flags;
     if p.path != EnginePath::Hyperscan || p.confirm.is_some() || flags.utf8 {
         return None;
@@ -119,7 +119,7 @@ fn same_anchors(hir: &Hir) -> bool {
 
 /// One lazy DFA over several patterns, and the Hyperscan database of the
 /// same patterns for the texts it gives up on.
-pub(super) struct LazyDfa {
+pub(in crate::stage::signature) struct LazyDfa {
     dfa: DFA,
     fallback: BlockDatabase,
     /// This DFA's cache in every thread's scratch.
@@ -130,7 +130,7 @@ pub(super) struct LazyDfa {
 }
 
 /// One thread's state for one [`LazyDfa`].
-pub(super) struct DfaScratch {
+pub(in crate::stage::signature) struct DfaScratch {
     cache: Cache,
     found: PatternSet,
     /// Bytes this thread scanned since its cache was last cleared.
@@ -171,7 +171,7 @@ impl LazyDfa {
     }
 
     /// Calls `each(i, p)` for every pattern `p` of `dfas[i]` that matches
-    /// `text`, the DFAs [walked side by side](super::walk), up to
+    /// `text`, the DFAs [walked side by side](crate::stage::signature::scan::walk), up to
     /// [`MAX_WALKS`] at a time. A failed Hyperscan fallback leaves its
     /// DFA's patterns unreported for this text; the first failure is
     /// returned once every DFA has run.
@@ -284,7 +284,7 @@ impl LazyDfa {
     }
 }
 
-pub(super) fn build(hirs: &[Hir], cache_bytes: usize) -> Result<DFA, String> {
+pub(in crate::stage::signature) fn build(hirs: &[Hir], cache_bytes: usize) -> Result<DFA, String> {
     let nfa = thompson::Compiler::new()
         .configure(
             thompson::Config::new()
@@ -306,10 +306,12 @@ pub(super) fn build(hirs: &[Hir], cache_bytes: usize) -> Result<DFA, String> {
 }
 
 #[cfg(test)]
-pub(super) mod tests {
+pub(in crate::stage::signature) mod tests {
     use super::*;
     use crate::rules::Flags;
-    use crate::stage::signature::compile::{compile_database, prepare_literal, prepare_regex};
+    use crate::stage::signature::build::compile::{
+        compile_database, prepare_literal, prepare_regex,
+    };
 
     pub(in crate::stage::signature) fn prepared(pattern: &str, caseless: bool) -> PreparedPattern {
         let flags = Flags {

@@ -1,6 +1,6 @@
 //! Gates for expensive patterns: literals that every match must contain.
 //!
-//! An expensive pattern (see [`super::profile`]) leaves the shared database
+//! An expensive pattern (see [`crate::stage::signature::tuning::profile`]) leaves the shared database
 //! and runs on its own, but only on texts where one of its *gate literals*
 //! occurs; the gate literals themselves are cheap literal patterns in the
 //! shared database. Because every match of the pattern contains one of them
@@ -26,7 +26,7 @@ use crate::rules::Flags;
 
 /// Gate literals shorter than this would occur in almost every message and
 /// buy nothing; three bytes is the shortest that still filters English text.
-pub(super) const MIN_GATE_LEN: usize = 3;
+pub(in crate::stage::signature) const MIN_GATE_LEN: usize = 3;
 /// At most this many literals per gate (and per intermediate set).
 const MAX_SET: usize = 32;
 /// Classes up to this size count as a choice of literals.
@@ -44,7 +44,10 @@ struct Facts {
 
 /// The gate literals of a pattern (lower-cased), or `None` when no useful
 /// necessary literal set exists.
-pub(super) fn gate_literals(pattern: &str, caseless_unicode: bool) -> Option<Vec<Vec<u8>>> {
+pub(in crate::stage::signature) fn gate_literals(
+    pattern: &str,
+    caseless_unicode: bool,
+) -> Option<Vec<Vec<u8>>> {
     let hir = parse(pattern)?;
     let set = normalise(facts(&hir).required?)?;
     if caseless_unicode
@@ -62,13 +65,13 @@ pub(super) fn gate_literals(pattern: &str, caseless_unicode: bool) -> Option<Vec
 /// boundaries to `regex-syntax` but a literal `<`, `>` and a repeated `\b`
 /// to PCRE, so patterns containing them get no gate (refusing a few extra,
 /// such as an escaped backslash before `<`, only costs a gate).
-pub(super) fn parse(pattern: &str) -> Option<Hir> {
+pub(in crate::stage::signature) fn parse(pattern: &str) -> Option<Hir> {
     parse_with(pattern, Flags::default())
 }
 
 /// [`parse`] with a rule's flags (caseless, multi-line, dot-all) applied;
 /// `u` is left to the caller.
-pub(super) fn parse_with(pattern: &str, flags: Flags) -> Option<Hir> {
+pub(in crate::stage::signature) fn parse_with(pattern: &str, flags: Flags) -> Option<Hir> {
     if ["\\<", "\\>", "\\b{", "\\B{"]
         .iter()
         .any(|s| pattern.contains(s))

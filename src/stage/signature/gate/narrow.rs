@@ -1,6 +1,6 @@
 //! The word-run gate narrows the text, not only opens it.
 //!
-//! A pattern behind the [word-run gate](super::word_run) runs on every text
+//! A pattern behind the [word-run gate](crate::stage::signature::gate::word_run) runs on every text
 //! with a long enough run of word bytes, and base64 has such runs on most
 //! lines: over the phishing corpus's raw bodies the gate of
 //! `(?:\w+[\s_]){3}\w{18,}` opens for 71% of the mails, and the four
@@ -21,13 +21,13 @@
 
 use regex_syntax::hir::{Class, Hir, HirKind, Look};
 
-use super::word_bytes::WordClass;
 use crate::rules::Flags;
+use crate::stage::signature::gate::word_bytes::WordClass;
 
 /// The bytes a pattern's matches can be made of, and a byte outside them
 /// to join the stretches with.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) struct Narrowing {
+pub(in crate::stage::signature) struct Narrowing {
     bytes: ByteSet,
     joint: u8,
 }
@@ -53,7 +53,7 @@ impl Narrowing {
         if flags.utf8 {
             return None;
         }
-        let hir = super::gate::parse_with(expression, flags)?;
+        let hir = crate::stage::signature::gate::literals::parse_with(expression, flags)?;
         let mut bytes = ByteSet::default();
         (0..=255u8)
             .filter(|&b| WordClass::Ascii.contains(b))
@@ -142,7 +142,7 @@ fn closure(hir: &Hir, bytes: &mut ByteSet) -> Option<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stage::signature::word_bytes::each_word_run;
+    use crate::stage::signature::gate::word_bytes::each_word_run;
 
     fn flags(caseless: bool) -> Flags {
         Flags {
@@ -192,7 +192,7 @@ mod tests {
     /// letter) between separators (spaces, newlines, base64's `+` and `/`,
     /// punctuation).
     fn random_text(seed: u64) -> Vec<u8> {
-        let mut random = crate::stage::signature::dfa_choice::xorshift(seed);
+        let mut random = crate::stage::signature::tuning::dfa_choice::xorshift(seed);
         let mut next = move |below: u64| (random() % below) as usize;
         let word: &[&[u8]] = &[
             b"a",
@@ -232,7 +232,7 @@ mod tests {
             (r"\w+[@=]\w{12,}[\s/]", false, true),
         ];
         for (pattern, caseless, narrows) in patterns {
-            let n = super::super::word_run::required_word_run(pattern);
+            let n = crate::stage::signature::gate::word_run::required_word_run(pattern);
             assert!(n >= 12, "{pattern}: a gate of {n}");
             let re = pcre2::bytes::RegexBuilder::new()
                 .caseless(caseless)

@@ -51,7 +51,7 @@ impl EnginePath {
 
 /// A pattern ready to compile: the expression Hyperscan reads, its flags, and
 /// the PCRE2 regex that confirms it where Hyperscan cannot decide alone.
-pub(super) struct PreparedPattern {
+pub(in crate::stage::signature) struct PreparedPattern {
     pub expression: String,
     pub flags: CompileFlags,
     pub path: EnginePath,
@@ -69,7 +69,10 @@ impl PreparedPattern {
 }
 
 /// Decides the engine of a regex and validates it. The error is for the operator.
-pub(super) fn prepare_regex(pattern: &str, flags: Flags) -> Result<PreparedPattern, String> {
+pub(in crate::stage::signature) fn prepare_regex(
+    pattern: &str,
+    flags: Flags,
+) -> Result<PreparedPattern, String> {
     let hs_flags = hs_flags(flags);
     let hs_info = Pattern::with_flags(pattern, hs_flags).and_then(|p| p.info());
     if hs_info.is_ok() {
@@ -105,7 +108,7 @@ pub(super) fn prepare_regex(pattern: &str, flags: Flags) -> Result<PreparedPatte
 
 /// A literal as a Hyperscan expression: every byte that is not alphanumeric
 /// escaped, so that no character of the literal is read as syntax.
-pub(super) fn prepare_literal(literal: &str, flags: Flags) -> PreparedPattern {
+pub(in crate::stage::signature) fn prepare_literal(literal: &str, flags: Flags) -> PreparedPattern {
     let mut expression = String::with_capacity(literal.len() * 2);
     for &b in literal.as_bytes() {
         if b.is_ascii_alphanumeric() {
@@ -144,7 +147,7 @@ fn hs_flags(flags: Flags) -> CompileFlags {
     out
 }
 
-pub(super) fn pcre2_regex(
+pub(in crate::stage::signature) fn pcre2_regex(
     pattern: &str,
     flags: Flags,
 ) -> Result<pcre2::bytes::Regex, pcre2::Error> {
@@ -160,7 +163,7 @@ pub(super) fn pcre2_regex(
 
 /// Compiles one block-mode database; pattern `i` reports id `i`. On failure,
 /// returns the index of the offending pattern where Hyperscan names one.
-pub(super) fn compile_database(
+pub(in crate::stage::signature) fn compile_database(
     patterns: &[&PreparedPattern],
 ) -> Result<BlockDatabase, (Option<usize>, String)> {
     let mut list = Vec::with_capacity(patterns.len());
