@@ -7,13 +7,16 @@
 //! over-match but never misses) it finds candidates and PCRE2 confirms them;
 //! where it accepts nothing, PCRE2 runs alone.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use hyperscan::prelude::*;
 use hyperscan::CompileFlags;
 use serde::Serialize;
 
+use regex_syntax::hir::Hir;
+
 use crate::rules::Flags;
+use crate::stage::signature::build::syntax;
 
 /// The engine a pattern takes; `rules check` reports it per rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -58,6 +61,9 @@ pub(in crate::stage::signature) struct PreparedPattern {
     pub confirm: Option<Arc<pcre2::bytes::Regex>>,
     /// The rule's flags, to build a PCRE2 equivalent when one is wanted.
     pub rule_flags: Flags,
+    /// The expression's [syntax tree](syntax), parsed on first use: most
+    /// patterns (phrase-list literals, cheap patterns) are never analysed.
+    syntax: OnceLock<Option<Hir>>,
 }
 
 impl PreparedPattern {
@@ -65,6 +71,15 @@ impl PreparedPattern {
     /// flags (rule sets repeat patterns under several ids).
     pub fn key(&self) -> (&str, u32) {
         (self.expression.as_str(), self.flags.bits())
+    }
+
+    /// The expression as `regex-syntax` reads it with the rule's flags, the
+    /// one tree every analysis (gates, lazy DFA) reads; `None` where it
+    /// would not read it as PCRE does.
+    pub fn syntax(&self) -> Option<&Hir> {
+        self.syntax
+            .get_or_init(|| syntax::parse(&self.expression, self.rule_flags))
+            .as_ref()
     }
 }
 
@@ -82,6 +97,7 @@ pub(in crate::stage::signature) fn prepare_regex(
             path: EnginePath::Hyperscan,
             confirm: None,
             rule_flags: flags,
+            syntax: OnceLock::new(),
         });
     }
     let hs_error = hs_info.err().map(|e| e.to_string()).unwrap_or_default();
@@ -103,6 +119,7 @@ pub(in crate::stage::signature) fn prepare_regex(
         path,
         confirm: Some(Arc::new(regex)),
         rule_flags: flags,
+        syntax: OnceLock::new(),
     })
 }
 
@@ -127,6 +144,7 @@ pub(in crate::stage::signature) fn prepare_literal(literal: &str, flags: Flags) 
         path: EnginePath::Hyperscan,
         confirm: None,
         rule_flags: flags,
+        syntax: OnceLock::new(),
     }
 }
 

@@ -214,9 +214,10 @@ pub(in crate::stage::signature) fn build_group(
                 let slot = group.slow.len() as u32;
                 let gate = match &decision.gate {
                     None => SlowGate::None,
-                    Some(Gate::WordRun(n)) => {
-                        SlowGate::WordRun(*n, Narrowing::of(&p.expression, p.rule_flags))
-                    }
+                    Some(Gate::WordRun(n)) => SlowGate::WordRun(
+                        *n,
+                        p.syntax().and_then(|hir| Narrowing::of(hir, p.rule_flags)),
+                    ),
                     Some(Gate::RepeatedWord(r)) => {
                         let pass = match group.word_passes.iter().position(|w| w == r.pass()) {
                             Some(pass) => pass,

@@ -7,3 +7,4 @@
 pub(in crate::stage::signature) mod cache;
 pub(in crate::stage::signature) mod compile;
 pub(in crate::stage::signature) mod group;
+pub(in crate::stage::signature) mod syntax;

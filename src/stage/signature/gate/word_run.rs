@@ -47,9 +47,10 @@ pub(in crate::stage::signature) fn longest_word_run(text: &[u8]) -> usize {
 }
 
 /// The length of a word-byte run every match of `pattern` contains, or 0
-/// when unknown (including patterns `regex-syntax` cannot parse).
-pub(in crate::stage::signature) fn required_word_run(pattern: &str) -> usize {
-    crate::stage::signature::gate::literals::parse(pattern).map_or(0, |hir| runs(&hir).required)
+/// when unknown. Patterns `regex-syntax` cannot parse have no `hir` and
+/// no word-run gate.
+pub(in crate::stage::signature) fn required_word_run(hir: &Hir) -> usize {
+    runs(hir).required
 }
 
 struct Runs {
@@ -136,16 +137,22 @@ fn runs(hir: &Hir) -> Runs {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::Flags;
+    use crate::stage::signature::build::syntax::parse;
+
+    fn run(pattern: &str) -> usize {
+        parse(pattern, Flags::default()).map_or(0, |hir| required_word_run(&hir))
+    }
 
     #[test]
     fn finds_the_run_every_match_contains() {
-        assert_eq!(required_word_run(r"\b[a-z0-9]{24,}\b"), 24);
-        assert_eq!(required_word_run(r"(?:\w+[\s_]){2}\w{22,}"), 22);
-        assert_eq!(required_word_run(r"(?:[a-z]\d){6,}"), 12);
-        assert_eq!(required_word_run(r"id=[a-f0-9]{16,}"), 16);
-        assert_eq!(required_word_run(r"[a-z]{20}|\d{3}"), 3);
-        assert_eq!(required_word_run(r"(?:x{30})?y"), 1);
-        assert_eq!(required_word_run(r"\b(\w{4,})\s+\1\b"), 0);
+        assert_eq!(run(r"\b[a-z0-9]{24,}\b"), 24);
+        assert_eq!(run(r"(?:\w+[\s_]){2}\w{22,}"), 22);
+        assert_eq!(run(r"(?:[a-z]\d){6,}"), 12);
+        assert_eq!(run(r"id=[a-f0-9]{16,}"), 16);
+        assert_eq!(run(r"[a-z]{20}|\d{3}"), 3);
+        assert_eq!(run(r"(?:x{30})?y"), 1);
+        assert_eq!(run(r"\b(\w{4,})\s+\1\b"), 0);
     }
 
     #[test]

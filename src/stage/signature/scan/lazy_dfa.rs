@@ -79,16 +79,8 @@ pub(in crate::stage::signature) fn translate(p: &PreparedPattern) -> Option<Hir>
     if p.path != EnginePath::Hyperscan || p.confirm.is_some() || flags.utf8 {
         return None;
     }
-    let hir = regex_syntax::ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .case_insensitive(flags.caseless)
-        .multi_line(flags.multi_line)
-        .dot_matches_new_line(flags.dot_all)
-        .build()
-        .parse(&p.expression)
-        .ok()?;
-    (same_anchors(&hir) && widest_repeat(&hir) <= MAX_REPEAT).then_some(hir)
+    let hir = p.syntax()?;
+    (same_anchors(hir) && widest_repeat(hir) <= MAX_REPEAT).then(|| hir.clone())
 }
 
 /// The largest bound of any counted repetition (unbounded ones count by

@@ -314,10 +314,12 @@ fn pcre2_equivalent(p: &PreparedPattern) -> Option<Regex> {
 /// A literal gate if there is one; else a word-run gate if the run is
 /// long enough to be rare.
 fn gate(p: &PreparedPattern, caseless_unicode: bool) -> Option<Gate> {
-    gate_literals(&p.expression, caseless_unicode)
+    let syntax = p.syntax();
+    syntax
+        .and_then(|hir| gate_literals(hir, caseless_unicode))
         .map(Gate::Literals)
         .or_else(|| {
-            let run = required_word_run(&p.expression);
+            let run = syntax.map_or(0, required_word_run);
             (run >= MIN_WORD_RUN).then_some(Gate::WordRun(run))
         })
         .or_else(|| repeated_word::recognise(&p.expression, p.rule_flags).map(Gate::RepeatedWord))
