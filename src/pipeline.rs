@@ -63,7 +63,7 @@ pub use submit::{SubmitError, Submitter, TrySubmitError};
 use crate::engine::ReloadableEngine;
 use reorder::Event;
 use room::Room;
-use submit::{Gate, OrderGate};
+use submit::{Admission, OrderCredits};
 use worker::{Sink, Work, Worker, WorkerStats};
 
 /// Options of a [`Pipeline`]; finish with [`on_result`](Self::on_result) or
@@ -158,7 +158,7 @@ impl PipelineBuilder {
                 .name("floodwall-order".into())
                 .spawn(move || reorder::collect(events_rx, window, credits_tx, callback))
                 .expect("spawning the collector thread");
-            let order = OrderGate {
+            let order = OrderCredits {
                 credits: credits_rx,
                 events: events_tx.clone(),
             };
@@ -200,7 +200,7 @@ impl PipelineBuilder {
         stage_names.extend(self.engine.current().stage_names());
         Pipeline {
             submitter: Submitter {
-                gate: Arc::new(Gate::default()),
+                gate: Arc::new(Admission::default()),
                 shared: shared_tx,
                 shared_room,
                 routed: routed.into(),

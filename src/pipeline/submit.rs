@@ -48,7 +48,7 @@ impl TrySubmitError {
     }
 }
 
-/// State shared by every submitter and the pipeline.
+/// Admission of submits: state shared by every submitter and the pipeline.
 ///
 /// `finish` must know when no submit is half-way through, without a lock on
 /// the submit path: a submit announces itself in `in_submit` *before* it
@@ -56,13 +56,13 @@ impl TrySubmitError {
 /// `in_submit` to reach zero (both sequentially consistent), so every submit
 /// either sees `closed` or is waited for.
 #[derive(Debug, Default)]
-pub(super) struct Gate {
+pub(super) struct Admission {
     closed: AtomicBool,
     in_submit: AtomicUsize,
     next_seq: AtomicU64,
 }
 
-struct Entered<'a>(&'a Gate);
+struct Entered<'a>(&'a Admission);
 
 impl Drop for Entered<'_> {
     fn drop(&mut self) {
@@ -70,7 +70,7 @@ impl Drop for Entered<'_> {
     }
 }
 
-impl Gate {
+impl Admission {
     fn enter(&self) -> Option<Entered<'_>> {
         self.in_submit.fetch_add(1, Ordering::SeqCst);
         let entered = Entered(self);
@@ -89,7 +89,7 @@ impl Gate {
 
 /// Credits and the collector's inbox, present when results are ordered.
 #[derive(Clone)]
-pub(super) struct OrderGate {
+pub(super) struct OrderCredits {
     pub(super) credits: Receiver<()>,
     pub(super) events: Sender<Event>,
 }
@@ -98,14 +98,14 @@ pub(super) struct OrderGate {
 /// for each producer.
 #[derive(Clone)]
 pub struct Submitter {
-    pub(super) gate: Arc<Gate>,
+    pub(super) gate: Arc<Admission>,
     pub(super) shared: Sender<Queued>,
     pub(super) shared_room: Arc<Room>,
     pub(super) routed: Arc<[Sender<Work>]>,
     /// Where producers wait for room in each routed queue, by index: a
     /// worker wakes only the producers waiting on a queue it drained.
     pub(super) routed_rooms: Arc<[Arc<Room>]>,
-    pub(super) order: Option<OrderGate>,
+    pub(super) order: Option<OrderCredits>,
 }
 
 enum Refused {

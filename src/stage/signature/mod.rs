@@ -4,32 +4,25 @@
 //! Per (channel, target) there is one Hyperscan database holding all regex
 //! and literal rules (including the prefilter forms of rules Hyperscan cannot
 //! run exactly) and the phrase lists, an Aho-Corasick automaton for phrase
-//! lists too large to compile into it, and the block lists. See [`compile`] for how each pattern's engine is chosen.
+//! lists too large to compile into it, and the block lists.
 //!
-//! A few expensive patterns can dominate a shared database; [`split`] moves
-//! them out (measured by [`profile`], gated by [`gate`], [`word_run`] or
-//! [`repeated_word`]), and hands the patterns a [`lazy_dfa`] runs with the
-//! same meaning and less cost to lazy DFAs ([`dfa_choice`] picks which), all
-//! without changing any result; [`cache`] keeps compiled databases and
-//! measurements on disk between starts.
+//! The code reads in four parts:
+//! - [`build`]: what runs once, at build: each pattern's engine, the
+//!   databases (cached on disk between starts), the groups.
+//! - [`scan`]: what runs per message, on the immutable stage and a
+//!   thread's scratch.
+//! - [`gate`]: conditions every match of a pattern needs, found at build
+//!   and tested per message, so that an expensive pattern runs only where
+//!   it can match.
+//! - [`tuning`]: where each pattern runs, decided by measuring it: the
+//!   split of expensive patterns out of the shared databases and the choice
+//!   of lazy DFAs. It changes speed, never a result.
 
-mod cache;
-mod compile;
-mod dfa_choice;
+mod build;
+mod error;
 mod gate;
-mod group;
-mod lazy_dfa;
-mod lists;
-mod narrow;
-mod profile;
-mod regexes;
-mod repeated_word;
-mod split;
-mod targets;
-mod walk;
-mod wire_sample;
-mod word_bytes;
-mod word_run;
+mod scan;
+mod tuning;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -37,8 +30,13 @@ use std::sync::Arc;
 
 use hyperscan::prelude::*;
 
+use build::{cache, compile};
+use scan::{lazy_dfa, lists, regexes, targets};
+use tuning::{profile, split};
+
 pub use cache::default_cache_dir;
 pub use compile::EnginePath;
+pub use error::SignatureError;
 pub use lazy_dfa::{DFA_CACHE_BYTES, MAX_REPEAT};
 pub use lists::{BLOOM_MIN_ENTRIES, PHRASES_IN_HYPERSCAN_MAX};
 pub use profile::{builtin_sample, EXPENSIVE_FACTOR, EXPENSIVE_FLOOR_NS};
@@ -48,9 +46,10 @@ use super::{Evidence, ScanContext, Stage, StageError, StageScratch};
 use crate::message::{Channel, Message};
 use crate::rules::{Flags, ListMatch, Matcher, Origin, RuleError, RuleErrors, RuleSet, Target};
 use crate::symbols::SymbolTable;
+use build::group::{build_group, Built, GroupOptions};
 use compile::{prepare_literal, prepare_regex, PreparedPattern};
-use group::{build_group, Built, GroupOptions, GroupScratch, TargetGroup};
 use regexes::RegexRegistry;
+use scan::group::{GroupScratch, TargetGroup};
 
 /// How one rule was compiled, for `floodwall rules check`.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -74,7 +73,7 @@ pub struct SignatureOptions {
     /// databases (see [`split`]). Results are the same either way.
     pub split: bool,
     /// The text patterns are profiled on (default: [`builtin_sample`]);
-    /// `rawbody` patterns on its [wire form](wire_sample).
+    /// `rawbody` patterns on its [wire form](tuning::wire_sample).
     pub sample: Option<Arc<[u8]>>,
     /// Cost (ns per KB of sample) above which a pattern counts as
     /// expensive, instead of the measured `max(EXPENSIVE_FACTOR × median,
@@ -327,6 +326,41 @@ impl SignatureStage {
             .count()
     }
 
+    /// Adds the evidence of every signature rule that matches `msg`
+    /// (nothing for a delivery notification). `scratch` is this stage's,
+    /// from [`Stage::new_scratch`].
+    ///
+    /// A Hyperscan failure does not stop the scan: every other engine still
+    /// runs and fires, and the first failure is returned so that the caller
+    /// can record that some rules could not run on this message.
+    ///
+    /// # Panics
+    /// When `scratch` was made by another stage.
+    pub fn scan_message(
+        &self,
+        msg: &Message<'_>,
+        scratch: &mut StageScratch,
+        evidence: &mut Evidence,
+    ) -> Result<(), SignatureError> {
+        if msg.is_notification {
+            return Ok(());
+        }
+        let scratch = scratch
+            .downcast_mut::<SignatureScratch>()
+            .expect("signature stage runs with its own scratch");
+        let SignatureScratch { group: state, buf } = scratch;
+        let mut outcome = Ok(());
+        for group in &self.groups[msg.channel.index()] {
+            targets::for_each_text(msg, &group.target, buf, |text| {
+                let scanned = group.scan(text, state, evidence);
+                if outcome.is_ok() {
+                    outcome = scanned;
+                }
+            });
+        }
+        outcome
+    }
+
     fn scratch(&self) -> SignatureScratch {
         let mut hs: Option<Scratch> = None;
         for db in self.groups.iter().flatten().flat_map(|g| g.databases()) {
@@ -376,6 +410,9 @@ impl Stage for SignatureStage {
         Box::new(self.scratch())
     }
 
+    /// A Hyperscan scan error (a scratch mismatch, an internal error) is
+    /// the stage's failure: the engine records it in the verdict and its
+    /// counter, and the other groups' evidence stays.
     fn scan(
         &self,
         msg: &Message<'_>,
@@ -383,19 +420,8 @@ impl Stage for SignatureStage {
         scratch: &mut StageScratch,
         evidence: &mut Evidence,
     ) -> Result<(), StageError> {
-        if msg.is_notification {
-            return Ok(());
-        }
-        let scratch = scratch
-            .downcast_mut::<SignatureScratch>()
-            .expect("signature stage runs with its own scratch");
-        let SignatureScratch { group: state, buf } = scratch;
-        for group in &self.groups[msg.channel.index()] {
-            targets::for_each_text(msg, &group.target, buf, |text| {
-                group.scan(text, state, evidence)
-            });
-        }
-        Ok(())
+        self.scan_message(msg, scratch, evidence)
+            .map_err(|err| StageError::Failed(err.to_string()))
     }
 }
 
@@ -554,6 +580,57 @@ pattern = 'cash'
         );
         assert!(fired(&e, &sms("free gifts? no: free  gift", "x")).contains(&"SMALL".into()));
         assert!(fired(&e, &sms("freegift code 1000", "x")).is_empty());
+    }
+
+    fn stage(rules: &str) -> (SignatureStage, usize) {
+        let rules = RuleSet::from_toml("t.toml", rules).unwrap();
+        let mut table = SymbolTable::default();
+        for rule in &rules.rules {
+            table.register(crate::symbols::SymbolDef {
+                name: rule.id.as_str().into(),
+                score: rule.score,
+                description: rule.description.as_str().into(),
+            });
+        }
+        let options = SignatureOptions {
+            split: false,
+            ..SignatureOptions::default()
+        };
+        let stage = SignatureStage::build_with(&rules, &table, &options).unwrap();
+        (stage, table.len())
+    }
+
+    #[test]
+    fn a_hyperscan_scan_failure_is_returned_not_dropped() {
+        let (small, _) = stage(
+            "[[rule]]\nid = \"A\"\ndescription = \"x\"\nscore = 1.0\ntarget = \"body\"\npattern = 'cash'\n",
+        );
+        let (large, symbols) = stage(RULES);
+        let msg = sms("WIN  cash now", "x");
+        let mut evidence = Evidence::with_symbols(symbols);
+        let mut own = large.new_scratch();
+        large
+            .scan_message(&msg, &mut own, &mut evidence)
+            .expect("a scan with its own scratch succeeds");
+        // Scratch sized for a one-literal database is too small for the
+        // larger one: Hyperscan refuses the scan (HS_INVALID).
+        let mut foreign = small.new_scratch();
+        let mut evidence = Evidence::with_symbols(symbols);
+        let err = large
+            .scan_message(&msg, &mut foreign, &mut evidence)
+            .expect_err("Hyperscan refuses scratch too small for the database");
+        assert!(matches!(
+            err,
+            SignatureError::Hyperscan {
+                target: Target::Body,
+                ..
+            }
+        ));
+        assert!(
+            err.to_string()
+                .contains("Hyperscan could not scan the body text"),
+            "{err}"
+        );
     }
 
     #[test]

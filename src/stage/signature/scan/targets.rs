@@ -7,7 +7,7 @@ use crate::rules::Target;
 
 /// Calls `scan` with each text the target has in `msg` (none, one, or one per
 /// URL/recipient). `buf` is per-thread scratch.
-pub(super) fn for_each_text(
+pub(in crate::stage::signature) fn for_each_text(
     msg: &Message<'_>,
     target: &Target,
     buf: &mut Vec<u8>,

@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use hyperscan::prelude::*;
 use hyperscan::{BlockMode, SerializedDatabase};
 
-use super::compile::{compile_database, PreparedPattern};
+use crate::stage::signature::build::compile::{compile_database, PreparedPattern};
 
 /// Bumped whenever what goes into a key or an entry's layout changes.
 const FORMAT: &[u8] = b"floodwall-cache-1";
@@ -43,7 +43,7 @@ pub fn default_cache_dir() -> Option<PathBuf> {
 }
 
 /// FNV-1a over two lanes; stable across Rust versions and platforms.
-pub(super) struct StableHash([u64; 2]);
+pub(in crate::stage::signature) struct StableHash([u64; 2]);
 
 impl StableHash {
     pub fn new() -> StableHash {
@@ -73,7 +73,7 @@ impl StableHash {
 
 /// A hash of the format, Hyperscan version and platform; the start of
 /// every key.
-pub(super) fn environment_hash() -> StableHash {
+pub(in crate::stage::signature) fn environment_hash() -> StableHash {
     let mut h = StableHash::new();
     h.feed(FORMAT)
         .feed(hyperscan::version_str().to_bytes())
@@ -92,7 +92,10 @@ pub(super) fn environment_hash() -> StableHash {
 }
 
 /// Feeds the patterns of one database, in order, into `h`.
-pub(super) fn feed_patterns(h: &mut StableHash, patterns: &[&PreparedPattern]) {
+pub(in crate::stage::signature) fn feed_patterns(
+    h: &mut StableHash,
+    patterns: &[&PreparedPattern],
+) {
     for (i, p) in patterns.iter().enumerate() {
         h.feed(&(i as u64).to_le_bytes())
             .feed(p.expression.as_bytes())
@@ -102,7 +105,7 @@ pub(super) fn feed_patterns(h: &mut StableHash, patterns: &[&PreparedPattern]) {
 
 /// The database for `patterns`: from `dir` when a valid entry exists, else
 /// compiled (and stored when `dir` is given). Errors are compile errors.
-pub(super) fn database(
+pub(in crate::stage::signature) fn database(
     dir: Option<&Path>,
     patterns: &[&PreparedPattern],
 ) -> Result<BlockDatabase, (Option<usize>, String)> {
@@ -138,12 +141,12 @@ fn load(path: &Path) -> Option<BlockDatabase> {
 }
 
 /// Reads a small text entry (pattern profiles).
-pub(super) fn read_text(dir: &Path, name: &str) -> Option<String> {
+pub(in crate::stage::signature) fn read_text(dir: &Path, name: &str) -> Option<String> {
     std::fs::read_to_string(dir.join(name)).ok()
 }
 
 /// Writes a small text entry; failures are ignored like any cache miss.
-pub(super) fn write_text(dir: &Path, name: &str, text: &str) {
+pub(in crate::stage::signature) fn write_text(dir: &Path, name: &str, text: &str) {
     store(&dir.join(name), text.as_bytes());
 }
 
@@ -162,7 +165,7 @@ fn store(path: &Path, bytes: &[u8]) {
 mod tests {
     use super::*;
     use crate::rules::Flags;
-    use crate::stage::signature::compile::prepare_regex;
+    use crate::stage::signature::build::compile::prepare_regex;
 
     fn temp_dir(name: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("floodwall-{name}-{}", std::process::id()));

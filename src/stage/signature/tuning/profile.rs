@@ -20,7 +20,7 @@ use std::time::Instant;
 
 use hyperscan::prelude::*;
 
-use super::compile::PreparedPattern;
+use crate::stage::signature::build::compile::PreparedPattern;
 
 /// A pattern is expensive above this multiple of the group's median cost.
 pub const EXPENSIVE_FACTOR: f64 = 8.0;
@@ -39,8 +39,11 @@ const RUNS: usize = 3;
 /// For a prefilter pattern this is the prefilter scan only, without its
 /// PCRE2 confirms: how often the confirm runs depends on the traffic (the
 /// sample is spam-dense), and moving a pattern to PCRE2 alone must not
-/// depend on it. See [`super::split`].
-pub(super) fn hyperscan_cost(pattern: &PreparedPattern, sample: &[u8]) -> Option<f64> {
+/// depend on it. See [`crate::stage::signature::tuning::split`].
+pub(in crate::stage::signature) fn hyperscan_cost(
+    pattern: &PreparedPattern,
+    sample: &[u8],
+) -> Option<f64> {
     let flags = pattern.flags - CompileFlags::SINGLEMATCH;
     let db: BlockDatabase = Pattern::with_flags(pattern.expression.as_str(), flags)
         .and_then(|p| p.build())
@@ -58,7 +61,10 @@ pub(super) fn hyperscan_cost(pattern: &PreparedPattern, sample: &[u8]) -> Option
 
 /// Nanoseconds per KB of `sample` for a PCRE2 regex run to the first match
 /// of each line, the way a confirm runs on a candidate text.
-pub(super) fn pcre2_cost(regex: &pcre2::bytes::Regex, sample: &[u8]) -> Option<f64> {
+pub(in crate::stage::signature) fn pcre2_cost(
+    regex: &pcre2::bytes::Regex,
+    sample: &[u8],
+) -> Option<f64> {
     best_of(sample, || {
         sample
             .split(|&b| b == b'\n')
@@ -79,7 +85,10 @@ fn best_of(sample: &[u8], mut run: impl FnMut() -> u64) -> Option<f64> {
 
 /// Which patterns are expensive, from their measured costs; `threshold`
 /// (ns per KB) replaces the measured one when given.
-pub(super) fn expensive(costs: &[Option<f64>], threshold: Option<f64>) -> Vec<bool> {
+pub(in crate::stage::signature) fn expensive(
+    costs: &[Option<f64>],
+    threshold: Option<f64>,
+) -> Vec<bool> {
     let mut known: Vec<f64> = costs.iter().flatten().copied().collect();
     known.sort_by(f64::total_cmp);
     let median = known.get(known.len() / 2).copied().unwrap_or(0.0);

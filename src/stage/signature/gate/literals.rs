@@ -1,6 +1,6 @@
 //! Gates for expensive patterns: literals that every match must contain.
 //!
-//! An expensive pattern (see [`super::profile`]) leaves the shared database
+//! An expensive pattern (see [`crate::stage::signature::tuning::profile`]) leaves the shared database
 //! and runs on its own, but only on texts where one of its *gate literals*
 //! occurs; the gate literals themselves are cheap literal patterns in the
 //! shared database. Because every match of the pattern contains one of them
@@ -13,7 +13,8 @@
 //! fixed parts (`ab[cd]` requires one of `abc`, `abd`); an alternation
 //! requires the union of what its branches require; an optional part
 //! requires nothing. Patterns `regex-syntax` cannot parse (look-around,
-//! back-references) get no gate and are never skipped.
+//! back-references; see [`syntax`](crate::stage::signature::build::syntax))
+//! get no gate and are never skipped.
 //!
 //! Gates are matched case-insensitively (ASCII), which is weaker than or
 //! equal to the pattern's own case rule and so still necessary. Unicode
@@ -22,11 +23,9 @@
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
-use crate::rules::Flags;
-
 /// Gate literals shorter than this would occur in almost every message and
 /// buy nothing; three bytes is the shortest that still filters English text.
-pub(super) const MIN_GATE_LEN: usize = 3;
+pub(in crate::stage::signature) const MIN_GATE_LEN: usize = 3;
 /// At most this many literals per gate (and per intermediate set).
 const MAX_SET: usize = 32;
 /// Classes up to this size count as a choice of literals.
@@ -44,9 +43,11 @@ struct Facts {
 
 /// The gate literals of a pattern (lower-cased), or `None` when no useful
 /// necessary literal set exists.
-pub(super) fn gate_literals(pattern: &str, caseless_unicode: bool) -> Option<Vec<Vec<u8>>> {
-    let hir = parse(pattern)?;
-    let set = normalise(facts(&hir).required?)?;
+pub(in crate::stage::signature) fn gate_literals(
+    hir: &Hir,
+    caseless_unicode: bool,
+) -> Option<Vec<Vec<u8>>> {
+    let set = normalise(facts(hir).required?)?;
     if caseless_unicode
         && set
             .iter()
@@ -55,35 +56,6 @@ pub(super) fn gate_literals(pattern: &str, caseless_unicode: bool) -> Option<Vec
         return None;
     }
     Some(set)
-}
-
-/// The syntax tree of a PCRE pattern as `regex-syntax` reads it, for
-/// patterns where both read the same. `\<`, `\>` and `\b{…}` are word
-/// boundaries to `regex-syntax` but a literal `<`, `>` and a repeated `\b`
-/// to PCRE, so patterns containing them get no gate (refusing a few extra,
-/// such as an escaped backslash before `<`, only costs a gate).
-pub(super) fn parse(pattern: &str) -> Option<Hir> {
-    parse_with(pattern, Flags::default())
-}
-
-/// [`parse`] with a rule's flags (caseless, multi-line, dot-all) applied;
-/// `u` is left to the caller.
-pub(super) fn parse_with(pattern: &str, flags: Flags) -> Option<Hir> {
-    if ["\\<", "\\>", "\\b{", "\\B{"]
-        .iter()
-        .any(|s| pattern.contains(s))
-    {
-        return None;
-    }
-    regex_syntax::ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .case_insensitive(flags.caseless)
-        .multi_line(flags.multi_line)
-        .dot_matches_new_line(flags.dot_all)
-        .build()
-        .parse(pattern)
-        .ok()
 }
 
 /// Lower-cases and deduplicates; refuses sets with a literal too short.
@@ -121,18 +93,25 @@ fn product(a: &[Vec<u8>], b: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
 
 fn class_strings(class: &Class) -> Option<Vec<Vec<u8>>> {
     match class {
+        // Gates match caselessly, so a class counts by its lower-case
+        // bytes: a caseless pattern's `f` is the class `[Ff]`, one choice.
         Class::Bytes(c) => {
             let count: usize = c
                 .ranges()
                 .iter()
                 .map(|r| usize::from(r.end() - r.start()) + 1)
                 .sum();
-            (count <= MAX_CLASS).then(|| {
-                c.iter()
-                    .flat_map(|r| r.start()..=r.end())
-                    .map(|b| vec![b])
-                    .collect()
-            })
+            if count > 2 * MAX_CLASS {
+                return None;
+            }
+            let mut bytes: Vec<u8> = c
+                .iter()
+                .flat_map(|r| r.start()..=r.end())
+                .map(|b| b.to_ascii_lowercase())
+                .collect();
+            bytes.sort_unstable();
+            bytes.dedup();
+            (bytes.len() <= MAX_CLASS).then(|| bytes.into_iter().map(|b| vec![b]).collect())
         }
         Class::Unicode(c) => {
             let count: usize = c
@@ -250,9 +229,19 @@ fn concat(parts: &[Hir]) -> Facts {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::Flags;
+    use crate::stage::signature::build::syntax::parse;
+
+    fn literals(p: &str, caseless: bool, caseless_unicode: bool) -> Option<Vec<Vec<u8>>> {
+        let flags = Flags {
+            caseless,
+            ..Flags::default()
+        };
+        gate_literals(&parse(p, flags)?, caseless_unicode)
+    }
 
     fn gate(p: &str) -> Option<Vec<String>> {
-        gate_literals(p, false).map(|set| {
+        literals(p, false, false).map(|set| {
             set.into_iter()
                 .map(|l| String::from_utf8_lossy(&l).into_owned())
                 .collect()
@@ -286,9 +275,21 @@ mod tests {
     #[test]
     fn unicode_caseless_gates_avoid_letters_with_non_ascii_folds() {
         assert_eq!(
-            gate_literals("lottery", true).unwrap(),
+            literals("lottery", true, true).unwrap(),
             [b"lottery".to_vec()]
         );
-        assert_eq!(gate_literals("kiss", true), None);
+        assert_eq!(literals("kiss", true, true), None);
+    }
+
+    #[test]
+    fn caseless_patterns_get_the_gates_of_their_lower_case_form() {
+        for p in [
+            r"\bfree\b.{0,40}\bmoney\b",
+            r"pa[yi]pal",
+            r"\bf{4,}r+e+\b|\bf+r{4,}e+",
+            r"[a-d]xyz",
+        ] {
+            assert_eq!(literals(p, true, false), literals(p, false, false), "{p}");
+        }
     }
 }

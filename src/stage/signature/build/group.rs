@@ -1,78 +1,34 @@
-//! One (channel, target) group: its shared Hyperscan database (rule patterns,
-//! phrase-list literals and gate literals), its lazy DFAs, the slow patterns
-//! split out of the database with their gates, PCRE2-only patterns, large
-//! phrase lists and block lists, and how a text is scanned against all of them.
+//! Assembling one (channel, target) group from its rules' prepared
+//! patterns: which patterns share the Hyperscan database, which a lazy DFA
+//! takes and which run alone behind a gate, as [tuning](crate::stage::signature::tuning)
+//! decided; then compiling (or loading from the cache) every database.
 
 use std::collections::HashMap;
 use std::path::Path;
 
-use hyperscan::prelude::*;
 use regex_syntax::hir::Hir;
 
-use super::cache;
-use super::compile::{prepare_literal, EnginePath, PreparedPattern};
-use super::lazy_dfa::{DfaScratch, LazyDfa};
-use super::lists::{BlockLists, PhraseLists};
-use super::narrow::Narrowing;
-use super::regexes::{RegexRegistry, RegexSlot};
-use super::repeated_word::{EqualRuns, RepeatedWord, WordPass};
-use super::split::{self, Decision, Gate, Placement};
-use super::wire_sample::wire_form;
-use super::word_run::long_word_runs;
 use crate::rules::{Flags, ListMatch, Matcher, RuleError, RuleSet, Target};
-use crate::stage::Evidence;
+use crate::stage::signature::build::cache;
+use crate::stage::signature::build::compile::{prepare_literal, EnginePath, PreparedPattern};
+use crate::stage::signature::gate::narrow::Narrowing;
+use crate::stage::signature::scan::group::{
+    GroupDfa, HsEntry, SlowGate, SlowMatcher, SlowPattern, TargetGroup,
+};
+use crate::stage::signature::scan::lazy_dfa::LazyDfa;
+use crate::stage::signature::scan::lists::{BlockLists, PhraseLists};
+use crate::stage::signature::scan::regexes::RegexRegistry;
+use crate::stage::signature::tuning::split::{self, Decision, Gate, Placement};
+use crate::stage::signature::tuning::wire_sample::wire_form;
 use crate::symbols::{SymbolId, SymbolTable};
 
 /// How a group is built: where the cache is, and the sample to profile on
 /// (`None`: no split, every Hyperscan pattern in the shared database).
-pub(super) struct GroupOptions<'a> {
+pub(in crate::stage::signature) struct GroupOptions<'a> {
     pub cache_dir: Option<&'a Path>,
     pub sample: Option<&'a [u8]>,
     pub threshold: Option<f64>,
     pub lazy_dfa: bool,
-}
-
-struct HsEntry {
-    /// Every rule with this exact expression and flags (see `SlowPattern`).
-    symbols: Vec<SymbolId>,
-    confirm: Option<RegexSlot>,
-}
-
-enum SlowMatcher {
-    /// Alone in a database; `confirm` for prefilter patterns.
-    Hyperscan {
-        db: BlockDatabase,
-        confirm: Option<RegexSlot>,
-    },
-    Pcre2(RegexSlot),
-}
-
-struct SlowPattern {
-    /// Every rule with this exact expression and flags: generated and
-    /// merged rule sets repeat patterns under several ids, and a slow
-    /// pattern is worth running once per text, not once per id.
-    symbols: Vec<SymbolId>,
-    gate: SlowGate,
-    matcher: SlowMatcher,
-}
-
-enum SlowGate {
-    None,
-    /// A gate literal in the shared database fired (`due`).
-    Literals,
-    /// The text has a run of word bytes at least this long; with a
-    /// [`Narrowing`], only the stretches around such runs are scanned.
-    WordRun(usize, Option<Narrowing>),
-    /// The same word occurs as many times in a row as the idiom needs, as
-    /// found by the group's word pass of this index.
-    RepeatedWord(RepeatedWord, usize),
-}
-
-/// One of a group's lazy DFAs, and every rule of each of its patterns, by
-/// pattern index.
-struct GroupDfa {
-    dfa: LazyDfa,
-    symbols: Vec<Vec<SymbolId>>,
 }
 
 /// A lazy DFA while the group is built: its patterns' regex-syntax forms,
@@ -86,43 +42,8 @@ struct DfaParts<'p> {
     symbols: Vec<Vec<SymbolId>>,
 }
 
-pub(super) struct TargetGroup {
-    pub target: Target,
-    db: Option<BlockDatabase>,
-    /// Shared-database ids below `entries.len()` are rule patterns...
-    entries: Vec<HsEntry>,
-    /// ...and the ids after them gate literals, each opening one slow pattern.
-    gates: Vec<u32>,
-    dfas: Vec<GroupDfa>,
-    slow: Vec<SlowPattern>,
-    /// The distinct passes the repeated-word gates need.
-    word_passes: Vec<WordPass>,
-    always: Vec<(SymbolId, RegexSlot)>,
-    phrases: Option<PhraseLists>,
-    blocks: BlockLists,
-}
-
-/// One thread's state for scanning any group: Hyperscan scratch big enough
-/// for every database, PCRE2 clones (see `regexes`), each lazy DFA's cache
-/// by slot, and reused buffers.
-pub(super) struct GroupScratch {
-    pub hs: Option<Scratch>,
-    pub regexes: Vec<pcre2::bytes::Regex>,
-    pub dfa: Vec<DfaScratch>,
-    pub hits: Vec<u32>,
-    pub due: Vec<bool>,
-    /// What each word pass found in the text, once a gate asked.
-    pub equal_runs: Vec<Option<EqualRuns>>,
-    /// The text's long runs of word bytes, once a word-run gate asked.
-    pub long_runs: Vec<(usize, usize)>,
-    /// The text narrowed for one pattern.
-    pub narrowed: Vec<u8>,
-    /// A block-list value lowercased.
-    pub lowered: String,
-}
-
 /// One Hyperscan pattern's profile, for `rules check --profile`.
-pub(super) struct Profiled {
+pub(in crate::stage::signature) struct Profiled {
     pub rule: usize,
     pub expression: String,
     pub path: EnginePath,
@@ -131,14 +52,14 @@ pub(super) struct Profiled {
 
 /// What building the groups collects across all of them.
 #[derive(Default)]
-pub(super) struct Built {
+pub(in crate::stage::signature) struct Built {
     pub profiled: Vec<Profiled>,
     pub regexes: RegexRegistry,
     /// Lazy DFAs built so far: the next one's scratch slot.
     pub lazy_dfas: usize,
 }
 
-pub(super) fn build_group(
+pub(in crate::stage::signature) fn build_group(
     rules: &RuleSet,
     table: &SymbolTable,
     prepared: &[Vec<PreparedPattern>],
@@ -293,9 +214,10 @@ pub(super) fn build_group(
                 let slot = group.slow.len() as u32;
                 let gate = match &decision.gate {
                     None => SlowGate::None,
-                    Some(Gate::WordRun(n)) => {
-                        SlowGate::WordRun(*n, Narrowing::of(&p.expression, p.rule_flags))
-                    }
+                    Some(Gate::WordRun(n)) => SlowGate::WordRun(
+                        *n,
+                        p.syntax().and_then(|hir| Narrowing::of(hir, p.rule_flags)),
+                    ),
                     Some(Gate::RepeatedWord(r)) => {
                         let pass = match group.word_passes.iter().position(|w| w == r.pass()) {
                             Some(pass) => pass,
@@ -367,150 +289,4 @@ fn gate_pattern(literal: &[u8]) -> PreparedPattern {
             ..Flags::default()
         },
     )
-}
-
-impl AsRef<LazyDfa> for GroupDfa {
-    fn as_ref(&self) -> &LazyDfa {
-        &self.dfa
-    }
-}
-
-impl TargetGroup {
-    /// The databases, for sizing the per-thread Hyperscan scratch.
-    pub fn databases(&self) -> impl Iterator<Item = &BlockDatabase> {
-        self.db
-            .iter()
-            .chain(self.dfas.iter().map(|d| d.dfa.fallback()))
-            .chain(self.slow.iter().filter_map(|s| match &s.matcher {
-                SlowMatcher::Hyperscan { db, .. } => Some(db),
-                SlowMatcher::Pcre2(_) => None,
-            }))
-    }
-
-    pub fn lazy_dfas(&self) -> impl Iterator<Item = &LazyDfa> {
-        self.dfas.iter().map(|d| &d.dfa)
-    }
-
-    pub fn has_shared_database(&self) -> bool {
-        self.db.is_some()
-    }
-
-    pub fn scan(&self, text: &[u8], scratch: &mut GroupScratch, evidence: &mut Evidence) {
-        let GroupScratch {
-            hs,
-            regexes,
-            dfa: dfa_scratch,
-            hits,
-            due,
-            equal_runs,
-            long_runs,
-            narrowed,
-            lowered,
-        } = scratch;
-        let hs = hs.as_ref();
-        due.clear();
-        due.resize(self.slow.len(), false);
-        if let (Some(db), Some(scratch)) = (&self.db, hs) {
-            hits.clear();
-            let scanned = db.scan(text, scratch, |id, _, _, _| {
-                hits.push(id);
-                Matching::Continue
-            });
-            if scanned.is_ok() {
-                for &id in hits.iter() {
-                    let Some(entry) = self.entries.get(id as usize) else {
-                        let slot = self.gates[id as usize - self.entries.len()];
-                        due[slot as usize] = true;
-                        continue;
-                    };
-                    let pending = entry.symbols.iter().any(|&s| !evidence.has(s));
-                    if pending && confirmed(entry.confirm, regexes, text) {
-                        entry.symbols.iter().for_each(|&s| evidence.fire(s));
-                    }
-                }
-            }
-        }
-        let fire = |i: usize, x: usize| {
-            self.dfas[i].symbols[x]
-                .iter()
-                .for_each(|&s| evidence.fire(s))
-        };
-        LazyDfa::scan_together(&self.dfas, text, dfa_scratch, hs, fire);
-        let mut runs_found = false;
-        equal_runs.clear();
-        equal_runs.resize(self.word_passes.len(), None);
-        for (slow, &due) in self.slow.iter().zip(due.iter()) {
-            if slow.symbols.iter().all(|&s| evidence.has(s)) {
-                continue;
-            }
-            let subject: &[u8] = match &slow.gate {
-                SlowGate::None => text,
-                SlowGate::Literals if due => text,
-                SlowGate::Literals => continue,
-                SlowGate::RepeatedWord(r, pass) => {
-                    let runs =
-                        equal_runs[*pass].get_or_insert_with(|| self.word_passes[*pass].runs(text));
-                    if !r.opens(runs) {
-                        continue;
-                    }
-                    text
-                }
-                SlowGate::WordRun(n, narrowing) => {
-                    if !runs_found {
-                        long_word_runs(text, long_runs);
-                        runs_found = true;
-                    }
-                    match narrowing {
-                        None if long_runs.iter().any(|(s, e)| e - s >= *n) => text,
-                        None => continue,
-                        Some(narrowing) => {
-                            narrowed.clear();
-                            narrowing.narrow(text, long_runs, *n, narrowed);
-                            if narrowed.is_empty() {
-                                continue;
-                            }
-                            narrowed.as_slice()
-                        }
-                    }
-                }
-            };
-            let matched = match &slow.matcher {
-                SlowMatcher::Pcre2(re) => re.is_match(regexes, subject),
-                SlowMatcher::Hyperscan { db, confirm } => {
-                    hs.is_some_and(|scratch| hyperscan_matches(db, scratch, subject))
-                        && confirmed(*confirm, regexes, subject)
-                }
-            };
-            if matched {
-                slow.symbols.iter().for_each(|&s| evidence.fire(s));
-            }
-        }
-        for (symbol, re) in &self.always {
-            if !evidence.has(*symbol) && re.is_match(regexes, text) {
-                evidence.fire(*symbol);
-            }
-        }
-        if let Some(phrases) = &self.phrases {
-            phrases.scan(text, |s| evidence.fire(s));
-        }
-        if !self.blocks.is_empty() {
-            if let Ok(value) = std::str::from_utf8(text) {
-                self.blocks.matches(value, lowered, |s| evidence.fire(s));
-            }
-        }
-    }
-}
-
-fn confirmed(confirm: Option<RegexSlot>, regexes: &[pcre2::bytes::Regex], text: &[u8]) -> bool {
-    confirm.is_none_or(|re| re.is_match(regexes, text))
-}
-
-/// Whether a one-pattern database matches; stops at the first match.
-fn hyperscan_matches(db: &BlockDatabase, scratch: &Scratch, text: &[u8]) -> bool {
-    let mut hit = false;
-    let _ = db.scan(text, scratch, |_, _, _, _| {
-        hit = true;
-        Matching::Terminate
-    });
-    hit
 }

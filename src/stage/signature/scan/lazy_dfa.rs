@@ -10,7 +10,7 @@
 //! DFA: SMS body 2.8 µs a text in Hyperscan against 0.6 µs, mail body 100
 //! against 18 µs). On real text that "as long as" decides everything: over
 //! varied English the states of some sets of patterns never stop growing,
-//! so [which patterns](super::dfa_choice) go to the DFA is measured on text
+//! so [which patterns](crate::stage::signature::tuning::dfa_choice) go to the DFA is measured on text
 //! it has not seen.
 //!
 //! *The same meaning.* With Unicode off, regex-syntax and PCRE agree on
@@ -46,10 +46,11 @@ use regex_automata::nfa::thompson::{self, WhichCaptures};
 use regex_automata::{MatchKind, PatternSet};
 use regex_syntax::hir::{Hir, HirKind, Look};
 
-use super::compile::{EnginePath, PreparedPattern};
-use super::walk::{walk_together, Walk, MAX_WALKS};
+use crate::stage::signature::build::compile::{EnginePath, PreparedPattern};
+use crate::stage::signature::error::scanned;
+use crate::stage::signature::scan::walk::{walk_together, Walk, MAX_WALKS};
 
-/// Per-thread state cache of one lazy DFA; [the choice](super::dfa_choice)
+/// Per-thread state cache of one lazy DFA; [the choice](crate::stage::signature::tuning::dfa_choice)
 /// keeps only a set of patterns whose states fit well within it on text
 /// they have not seen.
 pub const DFA_CACHE_BYTES: usize = 8 << 20;
@@ -73,21 +74,13 @@ pub const MAX_REPEAT: u32 = 16;
 
 /// The pattern as regex-syntax reads it, if it means there exactly what it
 /// means to Hyperscan and has no wide window.
-pub(super) fn translate(p: &PreparedPattern) -> Option<Hir> {
+pub(in crate::stage::signature) fn translate(p: &PreparedPattern) -> Option<Hir> {
     let flags = p.rule_flags;
     if p.path != EnginePath::Hyperscan || p.confirm.is_some() || flags.utf8 {
         return None;
     }
-    let hir = regex_syntax::ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .case_insensitive(flags.caseless)
-        .multi_line(flags.multi_line)
-        .dot_matches_new_line(flags.dot_all)
-        .build()
-        .parse(&p.expression)
-        .ok()?;
-    (same_anchors(&hir) && widest_repeat(&hir) <= MAX_REPEAT).then_some(hir)
+    let hir = p.syntax()?;
+    (same_anchors(hir) && widest_repeat(hir) <= MAX_REPEAT).then(|| hir.clone())
 }
 
 /// The largest bound of any counted repetition (unbounded ones count by
@@ -118,7 +111,7 @@ fn same_anchors(hir: &Hir) -> bool {
 
 /// One lazy DFA over several patterns, and the Hyperscan database of the
 /// same patterns for the texts it gives up on.
-pub(super) struct LazyDfa {
+pub(in crate::stage::signature) struct LazyDfa {
     dfa: DFA,
     fallback: BlockDatabase,
     /// This DFA's cache in every thread's scratch.
@@ -129,7 +122,7 @@ pub(super) struct LazyDfa {
 }
 
 /// One thread's state for one [`LazyDfa`].
-pub(super) struct DfaScratch {
+pub(in crate::stage::signature) struct DfaScratch {
     cache: Cache,
     found: PatternSet,
     /// Bytes this thread scanned since its cache was last cleared.
@@ -170,29 +163,34 @@ impl LazyDfa {
     }
 
     /// Calls `each(i, p)` for every pattern `p` of `dfas[i]` that matches
-    /// `text`, the DFAs [walked side by side](super::walk), up to
-    /// [`MAX_WALKS`] at a time.
+    /// `text`, the DFAs [walked side by side](crate::stage::signature::scan::walk), up to
+    /// [`MAX_WALKS`] at a time. A failed Hyperscan fallback leaves its
+    /// DFA's patterns unreported for this text; the first failure is
+    /// returned once every DFA has run.
     pub fn scan_together<T: AsRef<LazyDfa>>(
         dfas: &[T],
         text: &[u8],
         scratch: &mut [DfaScratch],
         hs: Option<&Scratch>,
         mut each: impl FnMut(usize, usize),
-    ) {
+    ) -> Result<(), hyperscan::Error> {
+        let mut failure = Ok(());
         for (k, chunk) in dfas.chunks(MAX_WALKS).enumerate() {
             let each = |i, p| each(k * MAX_WALKS + i, p);
             // Written out so that each count walks as an array of known
             // length: a slice of optional walks measured 5 to 8% slower.
-            match chunk {
-                [] => {}
+            let chunk_result = match chunk {
+                [] => Ok(()),
                 [a] => Self::scan_n([a.as_ref()], text, scratch, hs, each),
                 [a, b] => Self::scan_n([a, b].map(T::as_ref), text, scratch, hs, each),
                 [a, b, c] => Self::scan_n([a, b, c].map(T::as_ref), text, scratch, hs, each),
                 [a, b, c, d, ..] => {
                     Self::scan_n([a, b, c, d].map(T::as_ref), text, scratch, hs, each)
                 }
-            }
+            };
+            failure = failure.and(chunk_result);
         }
+        failure
     }
 
     fn scan_n<const N: usize>(
@@ -201,20 +199,21 @@ impl LazyDfa {
         scratch: &mut [DfaScratch],
         hs: Option<&Scratch>,
         mut each: impl FnMut(usize, usize),
-    ) {
+    ) -> Result<(), hyperscan::Error> {
         // A group's DFAs take consecutive slots when it is built.
         let Some(first) = dfas.first().map(|d| d.slot) else {
-            return;
+            return Ok(());
         };
+        let mut failure = Ok(());
         let consecutive = dfas.iter().enumerate().all(|(i, d)| d.slot == first + i);
         let window = scratch.get_mut(first..first + N).filter(|_| consecutive);
         let Some(Ok(mine)) = window.map(<&mut [DfaScratch; N]>::try_from) else {
             assert!(N > 1, "lazy DFA slot {first} has no scratch");
             for (i, dfa) in dfas.into_iter().enumerate() {
                 let alone: &mut dyn FnMut(usize, usize) = &mut |_, p| each(i, p);
-                LazyDfa::scan_n([dfa], text, scratch, hs, alone);
+                failure = failure.and(LazyDfa::scan_n([dfa], text, scratch, hs, alone));
             }
-            return;
+            return failure;
         };
         let on = dfas.map(|d| !d.off.load(Ordering::Relaxed));
         let clears = mine.each_ref().map(|s| s.cache.clear_count());
@@ -233,10 +232,11 @@ impl LazyDfa {
                 dfas[i].account(s, text.len(), clears[i]);
             }
             if !walked[i] {
-                dfas[i].fall_back(text, s, hs);
+                failure = failure.and(dfas[i].fall_back(text, s, hs));
             }
             s.found.iter().for_each(|id| each(i, id.as_usize()));
         }
+        failure
     }
 
     /// Turns the DFA off if this thread's cache was cleared too soon (see
@@ -254,18 +254,29 @@ impl LazyDfa {
 
     /// The same patterns, exactly, in Hyperscan: for a text the DFA gave up
     /// on, or every text once it is off.
-    fn fall_back(&self, text: &[u8], scratch: &mut DfaScratch, hs: Option<&Scratch>) {
+    fn fall_back(
+        &self,
+        text: &[u8],
+        scratch: &mut DfaScratch,
+        hs: Option<&Scratch>,
+    ) -> Result<(), hyperscan::Error> {
         scratch.found.clear();
-        let Some(hs) = hs else { return };
+        let Some(hs) = hs else { return Ok(()) };
         let found = &mut scratch.found;
-        let _ = self.fallback.scan(text, hs, |id, _, _, _| {
+        let result = scanned(self.fallback.scan(text, hs, |id, _, _, _| {
             found.insert(regex_automata::PatternID::must(id as usize));
             Matching::Continue
-        });
+        }));
+        if result.is_err() {
+            // What was found before the failure is true, but the set is
+            // incomplete; report none rather than a part.
+            scratch.found.clear();
+        }
+        result
     }
 }
 
-pub(super) fn build(hirs: &[Hir], cache_bytes: usize) -> Result<DFA, String> {
+pub(in crate::stage::signature) fn build(hirs: &[Hir], cache_bytes: usize) -> Result<DFA, String> {
     let nfa = thompson::Compiler::new()
         .configure(
             thompson::Config::new()
@@ -287,10 +298,12 @@ pub(super) fn build(hirs: &[Hir], cache_bytes: usize) -> Result<DFA, String> {
 }
 
 #[cfg(test)]
-pub(super) mod tests {
+pub(in crate::stage::signature) mod tests {
     use super::*;
     use crate::rules::Flags;
-    use crate::stage::signature::compile::{compile_database, prepare_literal, prepare_regex};
+    use crate::stage::signature::build::compile::{
+        compile_database, prepare_literal, prepare_regex,
+    };
 
     pub(in crate::stage::signature) fn prepared(pattern: &str, caseless: bool) -> PreparedPattern {
         let flags = Flags {
@@ -317,7 +330,8 @@ pub(super) mod tests {
         let hs = dfa.fallback.alloc_scratch().expect("scratch");
         let mut out = Vec::new();
         let mut scratch = [dfa.new_scratch()];
-        LazyDfa::scan_together(&[dfa], text, &mut scratch, Some(&hs), |_, x| out.push(x));
+        LazyDfa::scan_together(&[dfa], text, &mut scratch, Some(&hs), |_, x| out.push(x))
+            .expect("test scans succeed");
         out
     }
 
@@ -429,7 +443,8 @@ pub(super) mod tests {
         let mut out = Vec::new();
         LazyDfa::scan_together(&[&a, &b], text, &mut scratch, Some(&hs), |i, x| {
             out.push((i, x))
-        });
+        })
+        .expect("test scans succeed");
         out.sort();
         assert_eq!(out, [(0, 0), (0, 1), (1, 0)]);
     }

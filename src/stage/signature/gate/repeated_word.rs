@@ -19,14 +19,14 @@
 //! before. Patterns with the `u` flag are refused: their `\w` is Unicode,
 //! and the pass below knows ASCII words.
 
-use super::word_bytes::{each_word_run, WordClass};
 use crate::rules::Flags;
+use crate::stage::signature::gate::word_bytes::{each_word_run, WordClass};
 
 /// `min_repeats + 1` words in a row are equal (ASCII case folded when
 /// `caseless`), at least `min_len` bytes long, and separated only by
 /// `separators`.
 #[derive(Clone, Debug, PartialEq)]
-pub(super) struct RepeatedWord {
+pub(in crate::stage::signature) struct RepeatedWord {
     min_len: usize,
     /// K in `{K,}`: the repeats after the first word.
     min_repeats: usize,
@@ -37,7 +37,7 @@ pub(super) struct RepeatedWord {
 /// folding share: rule sets repeat the idiom with different lengths and
 /// counts (27 times in the 1,500-rule set, all with `\s+` and caseless).
 #[derive(Clone, Debug, PartialEq)]
-pub(super) struct WordPass {
+pub(in crate::stage::signature) struct WordPass {
     /// Bit `b` is set when byte `b` may separate the words.
     separators: [u64; 4],
     caseless: bool,
@@ -49,12 +49,12 @@ const LONG: usize = 32;
 /// What a [`WordPass`] found: for each word length, the longest run of
 /// equal words of that length in a row.
 #[derive(Clone, Debug)]
-pub(super) struct EqualRuns([u32; LONG + 1]);
+pub(in crate::stage::signature) struct EqualRuns([u32; LONG + 1]);
 
 /// The gate of `pattern`, if it is the repeated-word idiom, in either of
 /// its two spellings: a repeated group, `\b(\w{N,}+)(?:[SEP]++\1\b){K,}`, or
 /// the back-references written out, `\b(\w{N,})\s+\1\s+\1\b` (K = 2).
-pub(super) fn recognise(pattern: &str, flags: Flags) -> Option<RepeatedWord> {
+pub(in crate::stage::signature) fn recognise(pattern: &str, flags: Flags) -> Option<RepeatedWord> {
     if flags.utf8 {
         return None;
     }
@@ -161,12 +161,12 @@ fn min_repeats(quantifier: &str) -> Option<usize> {
 }
 
 impl RepeatedWord {
-    pub(super) fn pass(&self) -> &WordPass {
+    pub(in crate::stage::signature) fn pass(&self) -> &WordPass {
         &self.pass
     }
 
     /// Whether the pass found a run of equal words the idiom could match.
-    pub(super) fn opens(&self, runs: &EqualRuns) -> bool {
+    pub(in crate::stage::signature) fn opens(&self, runs: &EqualRuns) -> bool {
         runs.0[self.min_len.min(LONG)..]
             .iter()
             .any(|&run| run as usize > self.min_repeats)
@@ -186,7 +186,7 @@ impl WordPass {
     /// One pass over `text`: each word is compared with the previous one
     /// only when the two have the same length and only separators lie
     /// between them.
-    pub(super) fn runs(&self, text: &[u8]) -> EqualRuns {
+    pub(in crate::stage::signature) fn runs(&self, text: &[u8]) -> EqualRuns {
         let mut runs = EqualRuns([0; LONG + 1]);
         let mut previous: Option<(usize, usize)> = None;
         // Equal words in a row so far, ending with the previous word.

@@ -1,4 +1,4 @@
-//! Which patterns go to a target's [lazy DFA](super::lazy_dfa).
+//! Which patterns go to a target's [lazy DFA](crate::stage::signature::scan::lazy_dfa).
 //!
 //! A lazy DFA is worth it only for patterns whose states settle: it builds
 //! a state for each new combination of partial matches it meets, and on
@@ -22,7 +22,7 @@
 //! - *Cost.* The DFA is timed on a second pass over more shuffled words and
 //!   babble: the steady state, once the states the traffic needs are built.
 //!   The timing uses regex-automata's overlapping search, not the engine's
-//!   [walk](super::walk), on purpose: it returns to its caller at every
+//!   [walk](crate::stage::signature::scan::walk), on purpose: it returns to its caller at every
 //!   match, so it charges patterns that match often (runs such as
 //!   `\w{18,}`, common words) more than the walk does on the sample, and on
 //!   real mail those patterns keep the walk on its slow step too (a match
@@ -41,15 +41,15 @@ use std::time::Instant;
 
 use regex_syntax::hir::Hir;
 
-use super::lazy_dfa::{build, DFA_CACHE_BYTES};
-use super::walk::MAX_WALKS;
+use crate::stage::signature::scan::lazy_dfa::{build, DFA_CACHE_BYTES};
+use crate::stage::signature::scan::walk::MAX_WALKS;
 use regex_automata::{Input, PatternSet};
 
 /// The states a DFA may build on the warm-up texts.
 pub const STATE_BUDGET: usize = DFA_CACHE_BYTES / 4;
 /// Candidates tried together.
 const CHUNK: usize = 8;
-/// DFAs per target at most: as many as [walk together](super::walk), each
+/// DFAs per target at most: as many as [walk together](crate::stage::signature::scan::walk), each
 /// up to [`DFA_CACHE_BYTES`] more per thread.
 const MAX_DFAS: usize = MAX_WALKS;
 /// DFAs built and timed per target at most, so that a rule set whose
@@ -153,7 +153,7 @@ fn babble(text: &[u8], seed: u64) -> Vec<u8> {
 }
 
 /// A xorshift generator: reproducible noise for samples and tests.
-pub(super) fn xorshift(seed: u64) -> impl FnMut() -> u64 {
+pub(in crate::stage::signature) fn xorshift(seed: u64) -> impl FnMut() -> u64 {
     let mut x = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
     move || {
         x ^= x << 13;
@@ -165,7 +165,10 @@ pub(super) fn xorshift(seed: u64) -> impl FnMut() -> u64 {
 
 /// The candidates (each a pattern and what it costs alone in Hyperscan,
 /// most expensive first) that go to lazy DFAs, by index: one list per DFA.
-pub(super) fn choose(candidates: &[(Hir, f64)], sample: &[u8]) -> Vec<Vec<usize>> {
+pub(in crate::stage::signature) fn choose(
+    candidates: &[(Hir, f64)],
+    sample: &[u8],
+) -> Vec<Vec<usize>> {
     choose_within(candidates, sample, STATE_BUDGET, MAX_TRIALS)
 }
 
@@ -260,10 +263,10 @@ impl Choice<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stage::signature::lazy_dfa::tests::{prepared, random_a_b};
-    use crate::stage::signature::lazy_dfa::translate;
-    use crate::stage::signature::profile::builtin_sample;
-    use crate::stage::signature::wire_sample::wire_form;
+    use crate::stage::signature::scan::lazy_dfa::tests::{prepared, random_a_b};
+    use crate::stage::signature::scan::lazy_dfa::translate;
+    use crate::stage::signature::tuning::profile::builtin_sample;
+    use crate::stage::signature::tuning::wire_sample::wire_form;
 
     /// `len` random bytes from `a` to `d`.
     fn random_a_to_d(len: usize) -> Vec<u8> {

@@ -7,13 +7,16 @@
 //! over-match but never misses) it finds candidates and PCRE2 confirms them;
 //! where it accepts nothing, PCRE2 runs alone.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use hyperscan::prelude::*;
 use hyperscan::CompileFlags;
 use serde::Serialize;
 
+use regex_syntax::hir::Hir;
+
 use crate::rules::Flags;
+use crate::stage::signature::build::syntax;
 
 /// The engine a pattern takes; `rules check` reports it per rule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -51,13 +54,16 @@ impl EnginePath {
 
 /// A pattern ready to compile: the expression Hyperscan reads, its flags, and
 /// the PCRE2 regex that confirms it where Hyperscan cannot decide alone.
-pub(super) struct PreparedPattern {
+pub(in crate::stage::signature) struct PreparedPattern {
     pub expression: String,
     pub flags: CompileFlags,
     pub path: EnginePath,
     pub confirm: Option<Arc<pcre2::bytes::Regex>>,
     /// The rule's flags, to build a PCRE2 equivalent when one is wanted.
     pub rule_flags: Flags,
+    /// The expression's [syntax tree](syntax), parsed on first use: most
+    /// patterns (phrase-list literals, cheap patterns) are never analysed.
+    syntax: OnceLock<Option<Hir>>,
 }
 
 impl PreparedPattern {
@@ -66,10 +72,22 @@ impl PreparedPattern {
     pub fn key(&self) -> (&str, u32) {
         (self.expression.as_str(), self.flags.bits())
     }
+
+    /// The expression as `regex-syntax` reads it with the rule's flags, the
+    /// one tree every analysis (gates, lazy DFA) reads; `None` where it
+    /// would not read it as PCRE does.
+    pub fn syntax(&self) -> Option<&Hir> {
+        self.syntax
+            .get_or_init(|| syntax::parse(&self.expression, self.rule_flags))
+            .as_ref()
+    }
 }
 
 /// Decides the engine of a regex and validates it. The error is for the operator.
-pub(super) fn prepare_regex(pattern: &str, flags: Flags) -> Result<PreparedPattern, String> {
+pub(in crate::stage::signature) fn prepare_regex(
+    pattern: &str,
+    flags: Flags,
+) -> Result<PreparedPattern, String> {
     let hs_flags = hs_flags(flags);
     let hs_info = Pattern::with_flags(pattern, hs_flags).and_then(|p| p.info());
     if hs_info.is_ok() {
@@ -79,6 +97,7 @@ pub(super) fn prepare_regex(pattern: &str, flags: Flags) -> Result<PreparedPatte
             path: EnginePath::Hyperscan,
             confirm: None,
             rule_flags: flags,
+            syntax: OnceLock::new(),
         });
     }
     let hs_error = hs_info.err().map(|e| e.to_string()).unwrap_or_default();
@@ -100,12 +119,13 @@ pub(super) fn prepare_regex(pattern: &str, flags: Flags) -> Result<PreparedPatte
         path,
         confirm: Some(Arc::new(regex)),
         rule_flags: flags,
+        syntax: OnceLock::new(),
     })
 }
 
 /// A literal as a Hyperscan expression: every byte that is not alphanumeric
 /// escaped, so that no character of the literal is read as syntax.
-pub(super) fn prepare_literal(literal: &str, flags: Flags) -> PreparedPattern {
+pub(in crate::stage::signature) fn prepare_literal(literal: &str, flags: Flags) -> PreparedPattern {
     let mut expression = String::with_capacity(literal.len() * 2);
     for &b in literal.as_bytes() {
         if b.is_ascii_alphanumeric() {
@@ -124,6 +144,7 @@ pub(super) fn prepare_literal(literal: &str, flags: Flags) -> PreparedPattern {
         path: EnginePath::Hyperscan,
         confirm: None,
         rule_flags: flags,
+        syntax: OnceLock::new(),
     }
 }
 
@@ -144,7 +165,7 @@ fn hs_flags(flags: Flags) -> CompileFlags {
     out
 }
 
-pub(super) fn pcre2_regex(
+pub(in crate::stage::signature) fn pcre2_regex(
     pattern: &str,
     flags: Flags,
 ) -> Result<pcre2::bytes::Regex, pcre2::Error> {
@@ -160,7 +181,7 @@ pub(super) fn pcre2_regex(
 
 /// Compiles one block-mode database; pattern `i` reports id `i`. On failure,
 /// returns the index of the offending pattern where Hyperscan names one.
-pub(super) fn compile_database(
+pub(in crate::stage::signature) fn compile_database(
     patterns: &[&PreparedPattern],
 ) -> Result<BlockDatabase, (Option<usize>, String)> {
     let mut list = Vec::with_capacity(patterns.len());

@@ -22,10 +22,10 @@ use regex_automata::{Input, MatchError, PatternSet};
 
 /// How many walks go side by side: as many DFAs as a target may have (more
 /// would go in a second round).
-pub(super) const MAX_WALKS: usize = 4;
+pub(in crate::stage::signature) const MAX_WALKS: usize = 4;
 
 /// One DFA's walk over one text, collecting the patterns that match.
-pub(super) struct Walk<'a> {
+pub(in crate::stage::signature) struct Walk<'a> {
     dfa: &'a DFA,
     cache: &'a mut Cache,
     found: &'a mut PatternSet,
@@ -155,7 +155,7 @@ impl<'a> Walk<'a> {
 }
 
 /// Walks all of `walks` to their end, a byte of each in turn.
-pub(super) fn walk_together<const N: usize>(walks: &mut [Walk<'_>; N]) {
+pub(in crate::stage::signature) fn walk_together<const N: usize>(walks: &mut [Walk<'_>; N]) {
     loop {
         let mut going = false;
         for walk in walks.iter_mut() {

@@ -1,6 +1,6 @@
 //! The sample as the `rawbody` target sees it: on the wire.
 //!
-//! Patterns are profiled and [lazy DFAs chosen](super::dfa_choice) on a
+//! Patterns are profiled and [lazy DFAs chosen](crate::stage::signature::tuning::dfa_choice) on a
 //! sample that stands in for the target's traffic. For every other target
 //! that is text, but a raw body is mostly what the text became in transit:
 //! quoted-printable (`=3D`, soft line breaks) and base64 attachments. Their
@@ -9,7 +9,7 @@
 //! in base64 lines, 21% in quoted-printable ones) a raw-body DFA chosen on
 //! text alone grew to 7.8 MB of states against its 2 MB budget.
 
-use super::dfa_choice::xorshift;
+use crate::stage::signature::tuning::dfa_choice::xorshift;
 
 /// Bytes per line of both encodings (RFC 2045).
 const LINE: usize = 76;
@@ -150,7 +150,7 @@ mod tests {
 
     #[test]
     fn wire_form_is_about_as_long_as_the_text_and_has_every_part() {
-        let text = crate::stage::signature::profile::builtin_sample();
+        let text = crate::stage::signature::tuning::profile::builtin_sample();
         let wire = wire_form(&text);
         let (low, high) = (text.len(), text.len() * 5 / 4);
         assert!((low..high).contains(&wire.len()), "{} bytes", wire.len());

@@ -11,7 +11,7 @@
 
 /// Which bytes count as word bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum WordClass {
+pub(in crate::stage::signature) enum WordClass {
     /// `[A-Za-z0-9_]`: `\w` without the `u` flag.
     Ascii,
     /// The same and every byte from 0x80: a UTF-8 letter's bytes, for gates
@@ -68,7 +68,11 @@ fn word_mask(block: &[u8], class: WordClass) -> u64 {
 
 /// Calls `each(start, end)` for every maximal run of word bytes in `text`,
 /// in order.
-pub(super) fn each_word_run(text: &[u8], class: WordClass, mut each: impl FnMut(usize, usize)) {
+pub(in crate::stage::signature) fn each_word_run(
+    text: &[u8],
+    class: WordClass,
+    mut each: impl FnMut(usize, usize),
+) {
     let mut run_start: Option<usize> = None;
     for (b, block) in text.chunks(64).enumerate() {
         let base = b * 64;

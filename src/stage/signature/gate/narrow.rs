@@ -1,6 +1,6 @@
 //! The word-run gate narrows the text, not only opens it.
 //!
-//! A pattern behind the [word-run gate](super::word_run) runs on every text
+//! A pattern behind the [word-run gate](crate::stage::signature::gate::word_run) runs on every text
 //! with a long enough run of word bytes, and base64 has such runs on most
 //! lines: over the phishing corpus's raw bodies the gate of
 //! `(?:\w+[\s_]){3}\w{18,}` opens for 71% of the mails, and the four
@@ -21,13 +21,13 @@
 
 use regex_syntax::hir::{Class, Hir, HirKind, Look};
 
-use super::word_bytes::WordClass;
 use crate::rules::Flags;
+use crate::stage::signature::gate::word_bytes::WordClass;
 
 /// The bytes a pattern's matches can be made of, and a byte outside them
 /// to join the stretches with.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) struct Narrowing {
+pub(in crate::stage::signature) struct Narrowing {
     bytes: ByteSet,
     joint: u8,
 }
@@ -49,16 +49,15 @@ impl ByteSet {
 impl Narrowing {
     /// For a pattern that can be narrowed: one whose assertions are all
     /// ASCII word boundaries and whose bytes leave one out.
-    pub fn of(expression: &str, flags: Flags) -> Option<Narrowing> {
+    pub fn of(hir: &Hir, flags: Flags) -> Option<Narrowing> {
         if flags.utf8 {
             return None;
         }
-        let hir = super::gate::parse_with(expression, flags)?;
         let mut bytes = ByteSet::default();
         (0..=255u8)
             .filter(|&b| WordClass::Ascii.contains(b))
             .for_each(|b| bytes.insert(b));
-        closure(&hir, &mut bytes)?;
+        closure(hir, &mut bytes)?;
         let joint = (0..=255u8).find(|&b| !bytes.contains(b))?;
         Some(Narrowing { bytes, joint })
     }
@@ -142,7 +141,12 @@ fn closure(hir: &Hir, bytes: &mut ByteSet) -> Option<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stage::signature::word_bytes::each_word_run;
+    use crate::stage::signature::build::syntax::parse;
+    use crate::stage::signature::gate::word_bytes::each_word_run;
+
+    fn narrowing(pattern: &str, flags: Flags) -> Option<Narrowing> {
+        Narrowing::of(&parse(pattern, flags)?, flags)
+    }
 
     fn flags(caseless: bool) -> Flags {
         Flags {
@@ -152,7 +156,7 @@ mod tests {
     }
 
     fn narrowed(pattern: &str, caseless: bool, n: usize, text: &[u8]) -> Vec<u8> {
-        let narrowing = Narrowing::of(pattern, flags(caseless)).expect("narrows");
+        let narrowing = narrowing(pattern, flags(caseless)).expect("narrows");
         let mut runs = Vec::new();
         each_word_run(text, WordClass::AsciiAndHigh, |s, e| runs.push((s, e)));
         let mut out = Vec::new();
@@ -162,7 +166,7 @@ mod tests {
 
     #[test]
     fn knows_the_bytes_of_a_pattern() {
-        let n = Narrowing::of(r"(?:\w+[\s_]){3}\w{18,}", flags(false)).expect("narrows");
+        let n = narrowing(r"(?:\w+[\s_]){3}\w{18,}", flags(false)).expect("narrows");
         assert!(n.has(b'a') && n.has(b'_') && n.has(b' ') && n.has(b'\n'));
         assert!(
             n.has(0x0b) && n.has(0x0c),
@@ -170,29 +174,29 @@ mod tests {
         );
         assert!(!n.has(b'+') && !n.has(b'/') && !n.has(0x80));
         assert_eq!(n.joint, 0, "the first byte outside");
-        let caseless = Narrowing::of(r"\b[a-z]{20,}\b", flags(true)).expect("narrows");
+        let caseless = narrowing(r"\b[a-z]{20,}\b", flags(true)).expect("narrows");
         assert!(
             caseless.has(b'Q') && caseless.has(b'7'),
             "word bytes are always in"
         );
         assert!(!caseless.has(b' '));
-        let dot = Narrowing::of(r"x.{12,}", flags(false)).expect("narrows");
+        let dot = narrowing(r"x.{12,}", flags(false)).expect("narrows");
         assert_eq!(dot.joint, b'\n');
         assert!(
-            Narrowing::of(r"(?s)x.{12,}", flags(false)).is_none(),
+            narrowing(r"(?s)x.{12,}", flags(false)).is_none(),
             "no byte left out"
         );
-        assert!(Narrowing::of(r"^\w{12,}", flags(false)).is_none());
-        assert!(Narrowing::of(r"\w{12,}$", flags(false)).is_none());
-        assert!(Narrowing::of(r"\<\w{12,}", flags(false)).is_none());
-        assert!(Narrowing::of(r"(?<=a)\w{12,}", flags(false)).is_none());
+        assert!(narrowing(r"^\w{12,}", flags(false)).is_none());
+        assert!(narrowing(r"\w{12,}$", flags(false)).is_none());
+        assert!(narrowing(r"\<\w{12,}", flags(false)).is_none());
+        assert!(narrowing(r"(?<=a)\w{12,}", flags(false)).is_none());
     }
 
     /// Words of 1 to 30 bytes (letters of both cases, digits, `_`, a UTF-8
     /// letter) between separators (spaces, newlines, base64's `+` and `/`,
     /// punctuation).
     fn random_text(seed: u64) -> Vec<u8> {
-        let mut random = crate::stage::signature::dfa_choice::xorshift(seed);
+        let mut random = crate::stage::signature::tuning::dfa_choice::xorshift(seed);
         let mut next = move |below: u64| (random() % below) as usize;
         let word: &[&[u8]] = &[
             b"a",
@@ -232,7 +236,9 @@ mod tests {
             (r"\w+[@=]\w{12,}[\s/]", false, true),
         ];
         for (pattern, caseless, narrows) in patterns {
-            let n = super::super::word_run::required_word_run(pattern);
+            let n = parse(pattern, Flags::default()).map_or(0, |hir| {
+                crate::stage::signature::gate::word_run::required_word_run(&hir)
+            });
             assert!(n >= 12, "{pattern}: a gate of {n}");
             let re = pcre2::bytes::RegexBuilder::new()
                 .caseless(caseless)

@@ -5,7 +5,7 @@
 //! the built-in sample). But every match contains a run of at least N
 //! consecutive word bytes, and most texts have no run that long: words are
 //! short, and only hashes, tracking ids and long URLs make long runs. The
-//! longest run of a text is one [pass](super::word_bytes) over it, so such a
+//! longest run of a text is one [pass](crate::stage::signature::gate::word_bytes) over it, so such a
 //! pattern runs only on texts whose longest run reaches its N.
 //!
 //! *Word byte* here is ASCII `[0-9A-Za-z_]` or any byte ≥ 0x80: a superset
@@ -15,11 +15,11 @@
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
-use super::word_bytes::{each_word_run, WordClass};
+use crate::stage::signature::gate::word_bytes::{each_word_run, WordClass};
 
 /// Gates on shorter runs would open for ordinary words (English words
 /// above 12 letters are rare; runs of 12 are common in base64 and ids).
-pub(super) const MIN_WORD_RUN: usize = 12;
+pub(in crate::stage::signature) const MIN_WORD_RUN: usize = 12;
 
 /// Whether `b` can be part of a `\w` match in any mode.
 fn is_word_byte(b: u8) -> bool {
@@ -28,7 +28,7 @@ fn is_word_byte(b: u8) -> bool {
 
 /// Every run of word bytes in `text` at least [`MIN_WORD_RUN`] long, as
 /// (start, end), in order: all that a word-run gate needs to know.
-pub(super) fn long_word_runs(text: &[u8], out: &mut Vec<(usize, usize)>) {
+pub(in crate::stage::signature) fn long_word_runs(text: &[u8], out: &mut Vec<(usize, usize)>) {
     out.clear();
     each_word_run(text, WordClass::AsciiAndHigh, |start, end| {
         if end - start >= MIN_WORD_RUN {
@@ -38,7 +38,7 @@ pub(super) fn long_word_runs(text: &[u8], out: &mut Vec<(usize, usize)>) {
 }
 
 /// The longest run of word bytes in `text`.
-pub(super) fn longest_word_run(text: &[u8]) -> usize {
+pub(in crate::stage::signature) fn longest_word_run(text: &[u8]) -> usize {
     let mut longest = 0;
     each_word_run(text, WordClass::AsciiAndHigh, |start, end| {
         longest = longest.max(end - start)
@@ -47,9 +47,10 @@ pub(super) fn longest_word_run(text: &[u8]) -> usize {
 }
 
 /// The length of a word-byte run every match of `pattern` contains, or 0
-/// when unknown (including patterns `regex-syntax` cannot parse).
-pub(super) fn required_word_run(pattern: &str) -> usize {
-    super::gate::parse(pattern).map_or(0, |hir| runs(&hir).required)
+/// when unknown. Patterns `regex-syntax` cannot parse have no `hir` and
+/// no word-run gate.
+pub(in crate::stage::signature) fn required_word_run(hir: &Hir) -> usize {
+    runs(hir).required
 }
 
 struct Runs {
@@ -136,16 +137,22 @@ fn runs(hir: &Hir) -> Runs {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::Flags;
+    use crate::stage::signature::build::syntax::parse;
+
+    fn run(pattern: &str) -> usize {
+        parse(pattern, Flags::default()).map_or(0, |hir| required_word_run(&hir))
+    }
 
     #[test]
     fn finds_the_run_every_match_contains() {
-        assert_eq!(required_word_run(r"\b[a-z0-9]{24,}\b"), 24);
-        assert_eq!(required_word_run(r"(?:\w+[\s_]){2}\w{22,}"), 22);
-        assert_eq!(required_word_run(r"(?:[a-z]\d){6,}"), 12);
-        assert_eq!(required_word_run(r"id=[a-f0-9]{16,}"), 16);
-        assert_eq!(required_word_run(r"[a-z]{20}|\d{3}"), 3);
-        assert_eq!(required_word_run(r"(?:x{30})?y"), 1);
-        assert_eq!(required_word_run(r"\b(\w{4,})\s+\1\b"), 0);
+        assert_eq!(run(r"\b[a-z0-9]{24,}\b"), 24);
+        assert_eq!(run(r"(?:\w+[\s_]){2}\w{22,}"), 22);
+        assert_eq!(run(r"(?:[a-z]\d){6,}"), 12);
+        assert_eq!(run(r"id=[a-f0-9]{16,}"), 16);
+        assert_eq!(run(r"[a-z]{20}|\d{3}"), 3);
+        assert_eq!(run(r"(?:x{30})?y"), 1);
+        assert_eq!(run(r"\b(\w{4,})\s+\1\b"), 0);
     }
 
     #[test]

@@ -1,16 +1,16 @@
 //! Splitting a target's patterns into the shared database and slow paths.
 //!
-//! Every pattern first goes through [`profile`](super::profile). A cheap
+//! Every pattern first goes through [`profile`](crate::stage::signature::tuning::profile). A cheap
 //! one stays in the target's shared Hyperscan database. An expensive one
 //! leaves it when that pays:
 //!
 //! - with a gate, a necessary condition for a match that is cheap to test,
 //!   it runs alone, and only on texts that pass the gate; alone in its own
 //!   Hyperscan database, or through PCRE2 if PCRE2 measured cheaper on the
-//!   sample. The gate is [literals](super::gate) every match contains, seen
-//!   by the shared database, or else a [run of word bytes](super::word_run)
+//!   sample. The gate is [literals](crate::stage::signature::gate::literals) every match contains, seen
+//!   by the shared database, or else a [run of word bytes](crate::stage::signature::gate::word_run)
 //!   of a length every match contains, or a [run of equal
-//!   words](super::repeated_word) for the repeated-word idiom;
+//!   words](crate::stage::signature::gate::repeated_word) for the repeated-word idiom;
 //! - without a gate, it runs on every text either way, so it leaves only for
 //!   PCRE2 alone, when that measured cheaper: for a prefilter pattern,
 //!   cheaper than its prefilter scan alone, so the move wins whatever share
@@ -31,9 +31,9 @@
 //! three runs on a loaded machine); on the shipped rules it moves one or
 //! two patterns and is neutral.
 //!
-//! Then the patterns a [lazy DFA](super::lazy_dfa) runs with Hyperscan's
+//! Then the patterns a [lazy DFA](crate::stage::signature::scan::lazy_dfa) runs with Hyperscan's
 //! meaning move to one of up to four per target, whatever their placement,
-//! when [the choice](super::dfa_choice) measures that their DFA's states
+//! when [the choice](crate::stage::signature::tuning::dfa_choice) measures that their DFA's states
 //! fit and that it costs less than they did ([`choose_lazy_dfa`]). On the
 //! shipped rules that is about 140 patterns in 10 DFAs, the obfuscation
 //! chains and long alternations among them, which Hyperscan ran on every
@@ -50,14 +50,14 @@ use std::sync::Arc;
 
 use regex_syntax::hir::Hir;
 
-use super::cache::{self, StableHash};
-use super::compile::{pcre2_regex, PreparedPattern};
-use super::dfa_choice;
-use super::gate::gate_literals;
-use super::lazy_dfa;
-use super::profile;
-use super::repeated_word::{self, RepeatedWord};
-use super::word_run::{required_word_run, MIN_WORD_RUN};
+use crate::stage::signature::build::cache::{self, StableHash};
+use crate::stage::signature::build::compile::{pcre2_regex, PreparedPattern};
+use crate::stage::signature::gate::literals::gate_literals;
+use crate::stage::signature::gate::repeated_word::{self, RepeatedWord};
+use crate::stage::signature::gate::word_run::{required_word_run, MIN_WORD_RUN};
+use crate::stage::signature::scan::lazy_dfa;
+use crate::stage::signature::tuning::dfa_choice;
+use crate::stage::signature::tuning::profile;
 
 /// An ungated expensive pattern moves to PCRE2 only if PCRE2 is at least
 /// this many times cheaper: below that, measurement noise on a shared
@@ -84,14 +84,14 @@ pub enum Placement {
     GatedPcre2,
     /// Through PCRE2 on every text (no gate, PCRE2 much cheaper).
     Pcre2,
-    /// In one of the target's [lazy DFAs](super::lazy_dfa), with other
+    /// In one of the target's [lazy DFAs](crate::stage::signature::scan::lazy_dfa), with other
     /// patterns that run faster there.
     LazyDfa,
 }
 
 /// The necessary condition under which a moved pattern runs.
 #[derive(Clone, Debug, PartialEq)]
-pub(super) enum Gate {
+pub(in crate::stage::signature) enum Gate {
     /// One of these literals (lower case) occurs, caseless.
     Literals(Vec<Vec<u8>>),
     /// The text has a run of at least this many word bytes.
@@ -102,7 +102,7 @@ pub(super) enum Gate {
 
 /// The measurements and decision for one pattern.
 #[derive(Clone, Debug)]
-pub(super) struct Decision {
+pub(in crate::stage::signature) struct Decision {
     pub hyperscan_ns_per_kb: Option<f64>,
     pub pcre2_ns_per_kb: Option<f64>,
     pub expensive: bool,
@@ -116,7 +116,7 @@ pub(super) struct Decision {
 /// `cache_dir` when this exact pattern list was profiled on this sample and
 /// platform before (so a warm start does not re-measure, and the split stays
 /// the same between starts), else they are measured and stored.
-pub(super) fn decide(
+pub(in crate::stage::signature) fn decide(
     patterns: &[&PreparedPattern],
     sample: &[u8],
     cache_dir: Option<&Path>,
@@ -199,7 +199,7 @@ pub(super) fn decide(
 /// of its first occurrence (repeated expressions are one DFA pattern). The
 /// choice is cached like the profile, so that it stays the same between
 /// starts.
-pub(super) fn choose_lazy_dfa(
+pub(in crate::stage::signature) fn choose_lazy_dfa(
     patterns: &[&PreparedPattern],
     decisions: &mut [Decision],
     sample: &[u8],
@@ -314,10 +314,12 @@ fn pcre2_equivalent(p: &PreparedPattern) -> Option<Regex> {
 /// A literal gate if there is one; else a word-run gate if the run is
 /// long enough to be rare.
 fn gate(p: &PreparedPattern, caseless_unicode: bool) -> Option<Gate> {
-    gate_literals(&p.expression, caseless_unicode)
+    let syntax = p.syntax();
+    syntax
+        .and_then(|hir| gate_literals(hir, caseless_unicode))
         .map(Gate::Literals)
         .or_else(|| {
-            let run = required_word_run(&p.expression);
+            let run = syntax.map_or(0, required_word_run);
             (run >= MIN_WORD_RUN).then_some(Gate::WordRun(run))
         })
         .or_else(|| repeated_word::recognise(&p.expression, p.rule_flags).map(Gate::RepeatedWord))

@@ -31,7 +31,7 @@ pub const BLOOM_MIN_ENTRIES: usize = 1024;
 pub const PHRASES_IN_HYPERSCAN_MAX: usize = 10_000;
 
 /// The phrase lists of one target, merged into one automaton.
-pub(super) struct PhraseLists {
+pub(in crate::stage::signature) struct PhraseLists {
     automaton: AhoCorasick,
     /// Symbol of each automaton pattern.
     symbols: Vec<SymbolId>,
@@ -87,7 +87,7 @@ impl PhraseLists {
 /// measured by moving them off the email channel; merging them saved less
 /// than this machine's noise.)
 #[derive(Default)]
-pub(super) struct BlockLists {
+pub(in crate::stage::signature) struct BlockLists {
     exact: Index,
     domain: Index,
 }

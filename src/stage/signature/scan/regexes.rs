@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 /// Index of a regex in the stage's [`RegexRegistry`] and in every thread's clones.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct RegexSlot(u32);
+pub(in crate::stage::signature) struct RegexSlot(u32);
 
 impl RegexSlot {
     /// Matches `text` with this thread's clone; a PCRE2 error (match or
@@ -23,7 +23,7 @@ impl RegexSlot {
 
 /// Every PCRE2 regex the stage uses, each once.
 #[derive(Default)]
-pub(super) struct RegexRegistry {
+pub(in crate::stage::signature) struct RegexRegistry {
     regexes: Vec<Arc<pcre2::bytes::Regex>>,
 }
 
