@@ -18,6 +18,23 @@
 //! runs) belongs to the server, which drives a [`Session`] with decoded
 //! commands and writes what it returns.
 //!
+//! ```
+//! use floodwall::milter::codec::{self, Reply};
+//! use floodwall::milter::session::{Session, SessionConfig, Step};
+//!
+//! let mut session = Session::new(SessionConfig::default());
+//! // The MTA's OPTNEG: version 6, every action and step on offer.
+//! let frame = b"\x00\x00\x00\x0dO\x00\x00\x00\x06\x00\x00\x01\xff\x00\x1f\xff\xff";
+//! let (command, _used) = codec::decode(frame, codec::DEFAULT_MAX_FRAME).unwrap().unwrap();
+//! let Step::Reply(Reply::OptNeg(answer)) = session.handle(command).unwrap() else { panic!() };
+//! assert_eq!(answer.version, 6);
+//! let mut out = Vec::new();
+//! Reply::OptNeg(answer).encode(&mut out).unwrap(); // the bytes to write back
+//! ```
 
 pub mod codec;
 pub mod negotiation;
+pub mod reply;
+pub mod session;
+
+pub use session::{ScanRequest, Session};
