@@ -1,0 +1,3 @@
+//! Real components the integration tests start on loopback.
+
+pub mod postfix;
