@@ -328,9 +328,10 @@ fn subject_prefix(out: &mut Vec<Reply>, prefix: &str, subject: &SubjectHeader, a
     }
 }
 
-/// Why a message is on hold, as the MTA logs it (`postqueue -p` shows the
-/// message; the log line the reason): the score and the symbols, cut to a
-/// length a log line carries.
+/// Why a message is on hold: the score and the symbols, cut to a length a
+/// log line carries. Sendmail keeps it with the message (`mailq -qQ`);
+/// Postfix 3.7 logs the hold without it, so the held message's own
+/// `X-Spam-*` headers say why there.
 fn quarantine_reason(verdict: &Verdict) -> String {
     const MAX_LEN: usize = 200;
     let mut reason = format!("floodwall score={:.2} tests=", verdict.score);

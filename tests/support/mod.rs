@@ -1,3 +1,4 @@
 //! Real components the integration tests start on loopback.
 
+pub mod milter_loop;
 pub mod postfix;

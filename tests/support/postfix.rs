@@ -74,9 +74,42 @@ impl Postfix {
         std::fs::read_to_string(self.dir.join("maillog")).unwrap_or_default()
     }
 
+    /// Waits until the log has a line containing `needle` (Postfix logs
+    /// through its postlogd service, a moment after the event).
+    pub fn wait_for_log(&self, needle: &str, timeout: Duration) -> Result<(), String> {
+        let start = Instant::now();
+        while !self.log().contains(needle) {
+            if start.elapsed() > timeout {
+                return Err(format!(
+                    "no {needle:?} in the Postfix log after {timeout:?}:\n{}",
+                    tail(&self.log(), 40)
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(())
+    }
+
     /// The Maildir every `example.test` recipient is delivered to.
     pub fn maildir(&self) -> PathBuf {
         self.dir.join("mail/inbox")
+    }
+
+    /// The files of Postfix's hold queue (where quarantined mail waits).
+    pub fn held(&self) -> Vec<PathBuf> {
+        let mut held = Vec::new();
+        let mut dirs = vec![self.dir.join("queue/hold")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else {
+                    held.push(path);
+                }
+            }
+        }
+        held
     }
 
     /// Sends one mail with swaks: `from`, `to`, and the message (header and
