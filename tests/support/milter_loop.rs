@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use floodwall::milter::codec::{self, DEFAULT_MAX_FRAME};
 use floodwall::milter::reply::ReplyConfig;
 use floodwall::milter::session::{ScanRequest, Session, SessionConfig, Step};
-use floodwall::Verdict;
+use floodwall::{Action, Verdict};
 
 /// Picks the verdict for a message.
 pub type Judge = dyn Fn(&ScanRequest) -> Verdict + Send + Sync;
@@ -105,5 +105,31 @@ fn serve(
         buf.drain(..used_total);
         stream.write_all(&out).map_err(|e| format!("write: {e}"))?;
         out.clear();
+    }
+}
+
+/// The verdict named in the Subject (`verdict=reject` …), accept otherwise:
+/// the test milter's judge, so that each mail picks the path it tests.
+pub fn verdict_by_subject(request: &ScanRequest) -> Verdict {
+    let text = String::from_utf8_lossy(&request.message);
+    let subject = text
+        .lines()
+        .find(|l| l.starts_with("Subject:"))
+        .unwrap_or_default();
+    let action = [
+        ("verdict=tag", Action::Tag),
+        ("verdict=quarantine", Action::Quarantine),
+        ("verdict=tempfail", Action::Tempfail),
+        ("verdict=reject", Action::Reject),
+        ("verdict=discard", Action::Discard),
+    ]
+    .into_iter()
+    .find(|(marker, _)| subject.contains(marker))
+    .map_or(Action::Accept, |(_, action)| action);
+    let score = if action == Action::Accept { 0.5 } else { 7.25 };
+    Verdict {
+        score,
+        action,
+        symbols: Vec::new(),
     }
 }

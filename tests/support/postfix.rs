@@ -322,7 +322,7 @@ impl Drop for Postfix {
 }
 
 /// Installs the packages whose programs are missing, or says why it cannot.
-fn ensure_installed() -> Result<(), String> {
+pub fn ensure_installed() -> Result<(), String> {
     let _guard = INSTALL
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());

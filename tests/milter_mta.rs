@@ -1,6 +1,7 @@
-//! The milter protocol against a real Postfix: the private instance starts
+//! The milter protocol against real MTA software: a private Postfix starts
 //! and delivers on its own, then with a test milter (the library's codec and
-//! session over blocking sockets) each verdict takes its path through it.
+//! session over blocking sockets) each verdict takes its path through it;
+//! OpenDKIM's miltertest drives the protocol's corner cases.
 
 mod support;
 
@@ -8,9 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use floodwall::milter::reply::ReplyConfig;
-use floodwall::milter::ScanRequest;
-use floodwall::{Action, Verdict};
-use support::milter_loop::MilterLoop;
+use support::milter_loop::{verdict_by_subject, MilterLoop};
 use support::postfix::{Postfix, PostfixConfig, DOMAIN};
 
 #[test]
@@ -49,32 +48,6 @@ fn postfix_delivers_a_mail_sent_with_swaks() {
     postfix
         .wait_for_log("status=sent", Duration::from_secs(10))
         .unwrap_or_else(|e| panic!("{e}"));
-}
-
-/// The verdict named in the Subject (`verdict=reject` …), accept otherwise:
-/// the test milter's judge, so that each mail picks the path it tests.
-fn verdict_by_subject(request: &ScanRequest) -> Verdict {
-    let text = String::from_utf8_lossy(&request.message);
-    let subject = text
-        .lines()
-        .find(|l| l.starts_with("Subject:"))
-        .unwrap_or_default();
-    let action = [
-        ("verdict=tag", Action::Tag),
-        ("verdict=quarantine", Action::Quarantine),
-        ("verdict=tempfail", Action::Tempfail),
-        ("verdict=reject", Action::Reject),
-        ("verdict=discard", Action::Discard),
-    ]
-    .into_iter()
-    .find(|(marker, _)| subject.contains(marker))
-    .map_or(Action::Accept, |(_, action)| action);
-    let score = if action == Action::Accept { 0.5 } else { 7.25 };
-    Verdict {
-        score,
-        action,
-        symbols: Vec::new(),
-    }
 }
 
 /// Postfix with the test milter in front, milter errors failing mail.
@@ -257,4 +230,143 @@ fn quarantine_through_postfix_lands_in_the_hold_queue() {
         "the held message carries our headers"
     );
     assert!(milter.errors().is_empty(), "{:?}", milter.errors());
+}
+
+/// Lua that fails the script with `what` unless `call` returned nil (success).
+fn step(call: &str, what: &str) -> String {
+    format!(
+        "do local err = {call}; if err ~= nil then error(\"{what}: \" .. tostring(err)) end end\n"
+    )
+}
+
+fn check(condition: &str, what: &str) -> String {
+    format!("if not ({condition}) then error(\"{what}\") end\n")
+}
+
+#[test]
+fn miltertest_abort_then_three_verdicts_on_one_connection() {
+    let milter = MilterLoop::start(ReplyConfig::default(), Arc::new(verdict_by_subject));
+    let port = milter
+        .postfix_spec()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_string();
+    let mut lua = format!(
+        "mt.set_timeout(10)\n\
+         local conn = mt.connect(\"inet:{port}@127.0.0.1\", 5, 0.2)\n\
+         if conn == nil then error(\"cannot connect to the test milter\") end\n"
+    );
+    lua += &step(
+        "mt.conninfo(conn, \"client.example\", \"192.0.2.7\")",
+        "conninfo",
+    );
+    lua += &step("mt.helo(conn, \"client.example\")", "helo");
+    // A message abandoned half-way: nothing of it may leak into the next.
+    lua += &step("mt.mailfrom(conn, \"<a@example.org>\")", "mail 1");
+    lua += &step("mt.rcptto(conn, \"<b@example.net>\")", "rcpt 1");
+    lua += &step(
+        "mt.header(conn, \"Subject\", \"verdict=reject\")",
+        "header 1",
+    );
+    lua += &step("mt.abort(conn)", "abort");
+    // Ham with a forged X-Spam-Flag.
+    lua += &step(
+        "mt.mailfrom(conn, \"<a@example.org>\", \"SIZE=10\")",
+        "mail 2",
+    );
+    lua += &step("mt.rcptto(conn, \"<c@example.net>\")", "rcpt 2");
+    lua += &step("mt.header(conn, \"X-Spam-Flag\", \"YES\")", "header 2");
+    // No EOH: we asked the MTA to skip it (miltertest then refuses to send it).
+    lua += &step("mt.bodystring(conn, \"hello\\r\\n\")", "body 2");
+    lua += &step("mt.eom(conn)", "eom 2");
+    lua += &check("mt.getreply(conn) == SMFIR_CONTINUE", "ham: not CONTINUE");
+    lua += &check(
+        "mt.eom_check(conn, MT_HDRADD, \"X-Spam-Flag\", \"NO\")",
+        "ham: no X-Spam-Flag: NO",
+    );
+    lua += &check(
+        "mt.eom_check(conn, MT_HDRDELETE, \"X-Spam-Flag\")",
+        "ham: forged header kept",
+    );
+    // Reject with our SMTP reply.
+    lua += &step("mt.mailfrom(conn, \"<a@example.org>\")", "mail 3");
+    lua += &step("mt.rcptto(conn, \"<d@example.net>\")", "rcpt 3");
+    lua += &step(
+        "mt.header(conn, \"Subject\", \"verdict=reject\")",
+        "header 3",
+    );
+    lua += &step("mt.eom(conn)", "eom 3");
+    lua += &check(
+        "mt.getreply(conn) == SMFIR_REPLYCODE",
+        "reject: not REPLYCODE",
+    );
+    lua += &check(
+        "mt.eom_check(conn, MT_SMTPREPLY, \"550\", \"5.7.1\", \"Message rejected as spam\")",
+        "reject: not our reply",
+    );
+    // Quarantine with the reason.
+    lua += &step("mt.mailfrom(conn, \"<a@example.org>\")", "mail 4");
+    lua += &step("mt.rcptto(conn, \"<e@example.net>\")", "rcpt 4");
+    lua += &step(
+        "mt.header(conn, \"Subject\", \"verdict=quarantine\")",
+        "header 4",
+    );
+    lua += &step("mt.bodystring(conn, \"x\\r\\n\")", "body 4");
+    lua += &step("mt.eom(conn)", "eom 4");
+    lua += &check(
+        "mt.eom_check(conn, MT_QUARANTINE, \"floodwall score=7.25 tests=none\")",
+        "quarantine: no reason",
+    );
+    lua += &check(
+        "mt.eom_check(conn, MT_HDRADD, \"X-Spam-Flag\", \"YES\")",
+        "quarantine: no X-Spam-Flag: YES",
+    );
+    lua += &step("mt.disconnect(conn)", "disconnect");
+
+    let output = support::miltertest::run(&lua).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        milter.errors().is_empty(),
+        "{:?}\n{output}",
+        milter.errors()
+    );
+    let seen = milter.seen();
+    assert_eq!(seen.len(), 3, "the aborted message is never scanned");
+    assert_eq!(
+        seen[0].envelope.recipients.len(),
+        1,
+        "abort dropped the first recipient"
+    );
+    assert_eq!(
+        seen[0].envelope.client_addr,
+        Some("192.0.2.7".parse().unwrap())
+    );
+    assert_eq!(seen[0].envelope.helo.as_deref(), Some("client.example"));
+    assert_eq!(seen[0].message, b"X-Spam-Flag: YES\r\n\r\nhello\r\n");
+}
+
+#[test]
+fn miltertest_abrupt_disconnect_mid_message_is_clean() {
+    let milter = MilterLoop::start(ReplyConfig::default(), Arc::new(verdict_by_subject));
+    let port = milter
+        .postfix_spec()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_string();
+    let mut lua = format!(
+        "local conn = mt.connect(\"inet:{port}@127.0.0.1\", 5, 0.2)\n\
+         if conn == nil then error(\"cannot connect to the test milter\") end\n"
+    );
+    lua += &step(
+        "mt.conninfo(conn, \"client.example\", \"192.0.2.7\")",
+        "conninfo",
+    );
+    lua += &step("mt.mailfrom(conn, \"<a@example.org>\")", "mail");
+    lua += &step("mt.header(conn, \"Subject\", \"cut short\")", "header");
+    lua += &step("mt.disconnect(conn, false)", "disconnect");
+    support::miltertest::run(&lua).unwrap_or_else(|e| panic!("{e}"));
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(milter.errors().is_empty(), "{:?}", milter.errors());
+    assert!(milter.seen().is_empty());
 }
