@@ -458,7 +458,7 @@ impl Session {
                 .iter()
                 .position(|(n, _)| n.eq_ignore_ascii_case(&spelled));
             match seen {
-                Some(i) => message.foreign[i].1 += 1,
+                Some(i) => message.foreign[i].1 = message.foreign[i].1.saturating_add(1),
                 None if message.foreign.len() < MAX_FOREIGN_NAMES => {
                     message.foreign.push((spelled, 1))
                 }
