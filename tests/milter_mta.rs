@@ -52,10 +52,16 @@ fn postfix_delivers_a_mail_sent_with_swaks() {
 
 /// Postfix with the test milter in front, milter errors failing mail.
 fn postfix_behind_milter(replies: ReplyConfig) -> (Postfix, MilterLoop) {
+    postfix_speaking(None, replies)
+}
+
+/// As [`postfix_behind_milter`], with Postfix's `milter_protocol` set.
+fn postfix_speaking(version: Option<u32>, replies: ReplyConfig) -> (Postfix, MilterLoop) {
     let milter = MilterLoop::start(replies, Arc::new(verdict_by_subject));
     let config = PostfixConfig {
         milter: Some(milter.postfix_spec()),
         milter_default_action: Some("reject".into()),
+        milter_protocol: version,
     };
     let postfix = Postfix::start(&config).unwrap_or_else(|e| panic!("{e}"));
     (postfix, milter)
@@ -148,6 +154,31 @@ fn ham_through_postfix_gets_our_headers_and_loses_forged_ones() {
         text.contains("\r\n\r\nHello Bob,\r\nsee you at noon.\r\n"),
         "{text}"
     );
+}
+
+#[test]
+fn postfix_speaking_protocol_2_gets_every_reply_and_the_same_result() {
+    // Version 2 has no no-reply bits, no macro lists and no DATA step:
+    // every step the session sees must be answered, or Postfix waits out its
+    // command timeout (30 s, past the delivery wait) and the mail fails.
+    let (postfix, milter) = postfix_speaking(Some(2), ReplyConfig::default());
+    let transcript = send(&postfix, &mail("verdict=reject", ""));
+    assert!(
+        transcript.contains("550 5.7.1 Message rejected as spam"),
+        "{transcript}"
+    );
+    send(&postfix, &mail("lunch", "X-Spam-Flag: YES\r\n"));
+    let delivered = postfix
+        .wait_for_delivery(1, Duration::from_secs(30))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(delivered[0].contains("X-Spam-Flag: NO"), "{}", delivered[0]);
+    assert!(
+        !delivered[0].contains("X-Spam-Flag: YES"),
+        "{}",
+        delivered[0]
+    );
+    assert!(milter.errors().is_empty(), "{:?}", milter.errors());
+    assert_eq!(milter.seen().len(), 2);
 }
 
 #[test]

@@ -39,6 +39,8 @@ pub struct PostfixConfig {
     pub milter: Option<String>,
     /// `milter_default_action` when the milter cannot be reached.
     pub milter_default_action: Option<String>,
+    /// `milter_protocol` (Postfix's default is 6).
+    pub milter_protocol: Option<u32>,
 }
 
 /// A running private Postfix. See the [module docs](self).
@@ -230,6 +232,9 @@ impl Postfix {
         );
         if let Some(milter) = &config.milter {
             let _ = writeln!(main, "smtpd_milters = {milter}");
+        }
+        if let Some(version) = config.milter_protocol {
+            let _ = writeln!(main, "milter_protocol = {version}");
         }
         if let Some(action) = &config.milter_default_action {
             let _ = writeln!(main, "milter_default_action = {action}");
