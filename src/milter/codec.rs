@@ -28,31 +28,55 @@ pub enum Command<'a> {
     OptNeg(OptNeg),
     /// `D`: macros for the command `stage` (its command byte) as name/value pairs.
     Macro {
+        /// The command byte of the step the macros belong to (`C`, `M`, …).
         stage: u8,
+        /// Names as sent (long ones in braces, `{client_addr}`) and values.
         pairs: Vec<(&'a [u8], &'a [u8])>,
     },
     /// `C`: the SMTP client.
     Connect {
+        /// The client's name as the MTA resolved it (or `[address]`).
         hostname: &'a [u8],
+        /// The client's address by family.
         address: ConnectAddress<'a>,
     },
     /// `H`: the HELO/EHLO argument.
-    Helo { name: &'a [u8] },
+    Helo {
+        /// The name the client gave.
+        name: &'a [u8],
+    },
     /// `M`: the reverse path (`<sender>`) then any ESMTP arguments.
-    Mail { args: Vec<&'a [u8]> },
+    Mail {
+        /// Never empty: the codec refuses a MAIL without its path.
+        args: Vec<&'a [u8]>,
+    },
     /// `R`: the forward path (`<recipient>`) then any ESMTP arguments.
-    Rcpt { args: Vec<&'a [u8]> },
+    Rcpt {
+        /// Never empty: the codec refuses a RCPT without its path.
+        args: Vec<&'a [u8]>,
+    },
     /// `T`: the DATA command (protocol version 4 and later).
     Data,
     /// `L`: one header field; the value without its leading space unless
     /// `SMFIP_HDR_LEADSPC` was negotiated, folded lines joined by `\n`.
-    Header { name: &'a [u8], value: &'a [u8] },
+    Header {
+        /// The field name, without the colon.
+        name: &'a [u8],
+        /// The field value.
+        value: &'a [u8],
+    },
     /// `N`: end of the header section.
     EndOfHeaders,
     /// `B`: a chunk of the body, CRLF line ends, not NUL-terminated.
-    Body { chunk: &'a [u8] },
+    Body {
+        /// At most 64 KiB unless larger chunks were negotiated.
+        chunk: &'a [u8],
+    },
     /// `E`: end of message, possibly with a last body chunk; always answered.
-    EndOfBody { chunk: &'a [u8] },
+    EndOfBody {
+        /// Usually empty.
+        chunk: &'a [u8],
+    },
     /// `A`: forget the current message; the connection stays.
     Abort,
     /// `Q`: close the connection.
@@ -60,7 +84,10 @@ pub enum Command<'a> {
     /// `K`: quit this SMTP connection, a new one follows on the same socket.
     QuitNewConnection,
     /// `U`: an SMTP command the MTA did not recognise.
-    Unknown { line: &'a [u8] },
+    Unknown {
+        /// The command line as the client sent it.
+        line: &'a [u8],
+    },
 }
 
 impl Command<'_> {
@@ -90,11 +117,24 @@ impl Command<'_> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConnectAddress<'a> {
     /// `4`: an IPv4 address in dotted form.
-    Inet { port: u16, address: &'a [u8] },
+    Inet {
+        /// The client's port.
+        port: u16,
+        /// The address as text.
+        address: &'a [u8],
+    },
     /// `6`: an IPv6 address, possibly with Sendmail's `IPv6:` prefix.
-    Inet6 { port: u16, address: &'a [u8] },
+    Inet6 {
+        /// The client's port.
+        port: u16,
+        /// The address as text.
+        address: &'a [u8],
+    },
     /// `L`: a Unix socket path.
-    Unix { address: &'a [u8] },
+    Unix {
+        /// The socket's path.
+        address: &'a [u8],
+    },
     /// `U`: the MTA does not know (a local submission).
     Unknown,
 }
@@ -103,24 +143,65 @@ pub enum ConnectAddress<'a> {
 /// read, so that a log line says which step of which MTA went wrong.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CodecError {
+    /// A length prefix of 0: not even a command byte follows.
     #[error("milter frame of length 0: every frame carries at least a command byte")]
     EmptyFrame,
+    /// A length prefix over the configured maximum, refused before reading on.
     #[error("milter frame of {len} bytes exceeds the maximum of {max} bytes")]
-    Oversized { len: u32, max: u32 },
+    Oversized {
+        /// The length the frame claims.
+        len: u32,
+        /// The configured maximum.
+        max: u32,
+    },
+    /// A command byte that is no `SMFIC_*` command.
     #[error("unknown milter command byte 0x{code:02x}")]
-    UnknownCommand { code: u8 },
+    UnknownCommand {
+        /// The byte.
+        code: u8,
+    },
+    /// A string that runs to the end of the frame without its NUL.
     #[error("milter command '{}': {field} is not NUL-terminated", char::from(*.code))]
-    MissingNul { code: u8, field: &'static str },
+    MissingNul {
+        /// The command byte.
+        code: u8,
+        /// Which of the command's fields.
+        field: &'static str,
+    },
+    /// The frame ends before a field the command must carry.
     #[error("milter command '{}': {field} is missing", char::from(*.code))]
-    MissingField { code: u8, field: &'static str },
+    MissingField {
+        /// The command byte.
+        code: u8,
+        /// Which of the command's fields.
+        field: &'static str,
+    },
+    /// An OPTNEG shorter than its three 32-bit words.
     #[error("milter OPTNEG of {len} data bytes; it needs 12 (version, actions, protocol)")]
-    BadOptNeg { len: usize },
+    BadOptNeg {
+        /// The data bytes it had.
+        len: usize,
+    },
+    /// A CONNECT whose family is none of `4`, `6`, `L`, `U`.
     #[error("milter CONNECT with unknown address family 0x{family:02x}")]
-    BadAddressFamily { family: u8 },
+    BadAddressFamily {
+        /// The family byte.
+        family: u8,
+    },
+    /// A MACRO list with a name but no value after it.
     #[error("milter MACRO for '{}': macro {name:?} has no value", char::from(*.stage))]
-    MacroWithoutValue { stage: u8, name: String },
+    MacroWithoutValue {
+        /// The command byte the macros were for.
+        stage: u8,
+        /// The macro's name.
+        name: String,
+    },
+    /// A reply string with a NUL byte, which the MTA would cut short.
     #[error("milter reply {field} contains a NUL byte, which would end it early")]
-    NulInReply { field: &'static str },
+    NulInReply {
+        /// Which of the reply's fields.
+        field: &'static str,
+    },
 }
 
 /// Reads one frame from the front of `buf`.
@@ -319,18 +400,29 @@ pub enum Reply {
     /// [`Reply::encode`] doubles `%` as the MTA's format expects.
     ReplyCode(String),
     /// `h`: append a header field.
-    AddHeader { name: String, value: String },
+    AddHeader {
+        /// The field name.
+        name: String,
+        /// The value; folded lines joined by LF and a tab.
+        value: String,
+    },
     /// `m`: change the `index`th (1-based, per name) header of that name; an
     /// empty value deletes it.
     ChangeHeader {
+        /// Which occurrence of the name, from 1.
         index: u32,
+        /// The field name.
         name: String,
+        /// The new value; empty deletes the field.
         value: String,
     },
     /// `i`: insert a header field at position `index` (0 = first).
     InsertHeader {
+        /// The position among all header fields, from 0.
         index: u32,
+        /// The field name.
         name: String,
+        /// The value.
         value: String,
     },
     /// `q`: put the message on hold (Postfix's hold queue) with a reason.

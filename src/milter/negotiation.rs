@@ -25,14 +25,23 @@ pub const MIN_PROTOCOL_VERSION: u32 = 2;
 pub struct Actions(pub u32);
 
 impl Actions {
+    /// `SMFIF_ADDHDRS`: add header fields (our `X-Spam-*`).
     pub const ADD_HEADERS: Actions = Actions(0x01);
+    /// `SMFIF_CHGBODY`: replace the body.
     pub const CHANGE_BODY: Actions = Actions(0x02);
+    /// `SMFIF_ADDRCPT`: add recipients.
     pub const ADD_RECIPIENT: Actions = Actions(0x04);
+    /// `SMFIF_DELRCPT`: remove recipients.
     pub const DELETE_RECIPIENT: Actions = Actions(0x08);
+    /// `SMFIF_CHGHDRS`: change or delete header fields (forged `X-Spam-*`, the Subject).
     pub const CHANGE_HEADERS: Actions = Actions(0x10);
+    /// `SMFIF_QUARANTINE`: put the message on hold.
     pub const QUARANTINE: Actions = Actions(0x20);
+    /// `SMFIF_CHGFROM`: change the envelope sender.
     pub const CHANGE_FROM: Actions = Actions(0x40);
+    /// `SMFIF_ADDRCPT_PAR`: add recipients with ESMTP arguments.
     pub const ADD_RECIPIENT_PARAMS: Actions = Actions(0x80);
+    /// `SMFIF_SETSYMLIST`: name the macros wanted per stage in the OPTNEG answer.
     pub const SET_SYMBOL_LIST: Actions = Actions(0x100);
 
     /// Whether every bit of `other` is set here.
@@ -54,29 +63,51 @@ impl std::ops::BitOr for Actions {
 pub struct Protocol(pub u32);
 
 impl Protocol {
+    /// `SMFIP_NOCONNECT`: do not send CONNECT.
     pub const NO_CONNECT: Protocol = Protocol(0x1);
+    /// `SMFIP_NOHELO`: do not send HELO.
     pub const NO_HELO: Protocol = Protocol(0x2);
+    /// `SMFIP_NOMAIL`: do not send MAIL.
     pub const NO_MAIL: Protocol = Protocol(0x4);
+    /// `SMFIP_NORCPT`: do not send RCPT.
     pub const NO_RCPT: Protocol = Protocol(0x8);
+    /// `SMFIP_NOBODY`: do not send body chunks.
     pub const NO_BODY: Protocol = Protocol(0x10);
+    /// `SMFIP_NOHDRS`: do not send header fields.
     pub const NO_HEADERS: Protocol = Protocol(0x20);
+    /// `SMFIP_NOEOH`: do not send end of headers.
     pub const NO_EOH: Protocol = Protocol(0x40);
+    /// `SMFIP_NR_HDR`: no reply to header fields.
     pub const NR_HEADER: Protocol = Protocol(0x80);
+    /// `SMFIP_NOUNKNOWN`: do not send unknown SMTP commands.
     pub const NO_UNKNOWN: Protocol = Protocol(0x100);
+    /// `SMFIP_NODATA`: do not send DATA.
     pub const NO_DATA: Protocol = Protocol(0x200);
-    /// The MTA understands a SKIP reply to a body chunk.
+    /// `SMFIP_SKIP`: the MTA understands a SKIP reply to a body chunk.
     pub const SKIP: Protocol = Protocol(0x400);
+    /// `SMFIP_RCPT_REJ`: also send recipients the MTA rejected.
     pub const RCPT_REJECTED: Protocol = Protocol(0x800);
+    /// `SMFIP_NR_CONN`: no reply to CONNECT.
     pub const NR_CONNECT: Protocol = Protocol(0x1000);
+    /// `SMFIP_NR_HELO`: no reply to HELO.
     pub const NR_HELO: Protocol = Protocol(0x2000);
+    /// `SMFIP_NR_MAIL`: no reply to MAIL.
     pub const NR_MAIL: Protocol = Protocol(0x4000);
+    /// `SMFIP_NR_RCPT`: no reply to RCPT.
     pub const NR_RCPT: Protocol = Protocol(0x8000);
+    /// `SMFIP_NR_DATA`: no reply to DATA.
     pub const NR_DATA: Protocol = Protocol(0x10000);
+    /// `SMFIP_NR_UNKN`: no reply to unknown commands.
     pub const NR_UNKNOWN: Protocol = Protocol(0x20000);
+    /// `SMFIP_NR_EOH`: no reply to end of headers.
     pub const NR_EOH: Protocol = Protocol(0x40000);
+    /// `SMFIP_NR_BODY`: no reply to body chunks.
     pub const NR_BODY: Protocol = Protocol(0x80000);
+    /// `SMFIP_HDR_LEADSPC`: header values keep their leading space.
     pub const HEADER_LEADING_SPACE: Protocol = Protocol(0x100000);
+    /// `SMFIP_MDS_256K`: body chunks up to 256 KiB.
     pub const MAX_DATA_256K: Protocol = Protocol(0x1000_0000);
+    /// `SMFIP_MDS_1M`: body chunks up to 1 MiB.
     pub const MAX_DATA_1M: Protocol = Protocol(0x2000_0000);
 
     /// Whether every bit of `other` is set here.
@@ -100,21 +131,32 @@ impl std::ops::BitOr for Protocol {
 /// [`Actions::SET_SYMBOL_LIST`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OptNeg {
+    /// The protocol version (6 today).
     pub version: u32,
+    /// Offered by the MTA, or asked for by the milter.
     pub actions: Actions,
+    /// Offered by the MTA, or asked for by the milter.
     pub protocol: Protocol,
+    /// Per stage, the macro names wanted (milter's answer only).
     pub macros: Vec<(MacroStage, String)>,
 }
 
 /// Where a requested macro list applies (`SMFIM_*`, Sendmail `mfdef.h`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MacroStage {
+    /// Sent with CONNECT.
     Connect = 0,
+    /// Sent with HELO.
     Helo = 1,
+    /// Sent with MAIL.
     Mail = 2,
+    /// Sent with each RCPT.
     Rcpt = 3,
+    /// Sent with DATA.
     Data = 4,
+    /// Sent with end of message.
     EndOfMessage = 5,
+    /// Sent with end of headers.
     EndOfHeaders = 6,
 }
 
@@ -148,8 +190,11 @@ impl Default for NegotiationConfig {
 /// The outcome of negotiation: what both sides agreed on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Negotiated {
+    /// The lower of the MTA's version and ours.
     pub version: u32,
+    /// What we may do at end of message.
     pub actions: Actions,
+    /// The steps the MTA skips and the replies it does not wait for.
     pub protocol: Protocol,
 }
 
@@ -217,8 +262,12 @@ impl Negotiated {
 /// Why an MTA's offer cannot be answered.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum NegotiationError {
+    /// A version before 2, which lacks what the session relies on.
     #[error("the MTA offers milter protocol version {offered}; floodwall needs version {MIN_PROTOCOL_VERSION} or later (Postfix: milter_protocol = 6)")]
-    UnsupportedVersion { offered: u32 },
+    UnsupportedVersion {
+        /// The version the MTA offered.
+        offered: u32,
+    },
 }
 
 #[cfg(test)]

@@ -61,10 +61,12 @@ impl ReplyConfig {
         Ok(())
     }
 
+    /// The reply rejected mail gets.
     pub fn reject(&self) -> &str {
         &self.reject.0
     }
 
+    /// The reply tempfailed mail gets.
     pub fn tempfail(&self) -> &str {
         &self.tempfail.0
     }
@@ -125,15 +127,23 @@ fn looks_like_enhanced_status(word: &str) -> bool {
 /// A configured reply the MTA would not send as given.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ReplyError {
+    /// Not `NNN[ x.y.z][ text]` of the right class on one printable line.
     #[error("SMTP reply {reply:?}: {why}")]
-    Invalid { reply: String, why: &'static str },
+    Invalid {
+        /// The reply as configured.
+        reply: String,
+        /// What is wrong with it.
+        why: &'static str,
+    },
 }
 
 /// The message's Subject, as far as a prefix can be put in front of it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum SubjectHeader {
+    /// No Subject field: one is added with the prefix alone.
     #[default]
     Missing,
+    /// The first Subject field's value, which the prefix goes in front of.
     Text(String),
     /// Raw 8-bit bytes that are not UTF-8: left as they are.
     Undecodable,
@@ -142,6 +152,7 @@ pub enum SubjectHeader {
 /// What the replies need to know about the message's own headers.
 #[derive(Clone, Copy, Debug)]
 pub struct MessageHeaders<'a> {
+    /// The first Subject field.
     pub subject: &'a SubjectHeader,
     /// Each `X-Spam-*` header name the message arrived with and how many
     /// times it occurs.

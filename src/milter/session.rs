@@ -24,6 +24,7 @@ use crate::{Address, Envelope, Verdict};
 /// Limits and choices for every session of a server.
 #[derive(Clone, Debug)]
 pub struct SessionConfig {
+    /// What to ask of the MTA in OPTNEG.
     pub negotiation: NegotiationConfig,
     /// The most message bytes (headers and body) kept for the scan; a larger
     /// message is scanned up to here and its request marked
@@ -64,7 +65,9 @@ pub enum Step {
 /// the MTA passed them (CRLF line ends) and what the MTA's macros said.
 #[derive(Clone, Debug)]
 pub struct ScanRequest {
+    /// Sender, recipients, client address and HELO, from commands and macros.
     pub envelope: Envelope,
+    /// The header fields as `Name: value` lines, a blank line, the body.
     pub message: Vec<u8>,
     /// The message was longer than `max_message_bytes`; `message` holds its
     /// start. The caller records it as the `Oversize` problem (`FW_OVERSIZE`).
@@ -73,6 +76,7 @@ pub struct ScanRequest {
     pub message_size: u64,
     /// Recipients past `max_recipients`, not in the envelope.
     pub dropped_recipients: usize,
+    /// Queue id, login and names, for logs and policy.
     pub context: MessageContext,
 }
 
@@ -95,10 +99,18 @@ pub struct MessageContext {
 /// A command the session cannot take.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SessionError {
+    /// A command the protocol does not allow where the session is.
     #[error("milter command '{}' out of order ({phase})", char::from(*.code))]
-    OutOfOrder { code: u8, phase: &'static str },
+    OutOfOrder {
+        /// The command byte.
+        code: u8,
+        /// Where the session was.
+        phase: &'static str,
+    },
+    /// The MTA's offer cannot be answered.
     #[error(transparent)]
     Negotiation(#[from] NegotiationError),
+    /// [`Session::verdict`] without a scan outstanding (or after ABORT).
     #[error("a verdict was given but no message is waiting for one")]
     NoScanPending,
 }
@@ -191,6 +203,7 @@ pub struct Session {
 }
 
 impl Session {
+    /// A session for a new MTA connection, waiting for OPTNEG.
     pub fn new(config: SessionConfig) -> Session {
         Session {
             config,
