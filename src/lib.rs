@@ -82,6 +82,8 @@ pub mod encode;
 pub mod engine;
 pub mod ingest;
 pub mod message;
+/// The milter protocol: codec, per-connection session and verdict replies for MTAs.
+pub mod milter;
 pub mod pipeline;
 pub mod policy;
 pub mod rules;
