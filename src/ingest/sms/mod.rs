@@ -81,6 +81,7 @@ pub struct SmsIngest {
 }
 
 impl SmsIngest {
+    /// A decoder with these choices and an empty reassembler.
     pub fn new(config: SmsConfig) -> SmsIngest {
         let reassembler = concat::Reassembler::new(concat::Limits {
             max_pending: config.max_pending,
