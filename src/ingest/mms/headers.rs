@@ -566,7 +566,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// Formats seconds since the epoch as an RFC 5322 date in UTC
 /// (civil-from-days after H. Hinnant's algorithm).
-pub fn rfc2822_date(secs: u64) -> String {
+fn rfc2822_date(secs: u64) -> String {
     const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
