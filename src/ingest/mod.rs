@@ -1,7 +1,7 @@
 //! Ingest: wire formats in, [`Message`]s out.
 //!
 //! Each channel has its own decoder module; this module ties them together:
-//! the [`Format`] a caller names (or [`detect`] guesses), the split of
+//! the [`Format`] a caller names (or [`detect()`] guesses), the split of
 //! container files (mbox, hex lines, JSON lines) into [`Payload`]s, and the
 //! stateful [`Decoder`] that turns payloads into messages (stateful because
 //! concatenated SMS arrive as several payloads).

@@ -10,7 +10,10 @@
 //! - [`multipart`]: WSP multipart bodies, nested, with part and depth limits;
 //! - [`push`]: the WSP push envelope.
 //!
-//! The encoder, for seeds and round-trip tests, is [`crate::encode::mms`].
+#![cfg_attr(
+    feature = "synth",
+    doc = " The encoder, for seeds and round-trip tests, is [`crate::encode::mms`]."
+)]
 //!
 //! ```
 //! use floodwall::encode::mms::{PartSpec, Pdu};

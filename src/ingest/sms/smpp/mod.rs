@@ -1,4 +1,5 @@
-//! SMPP 3.4 / 5.0 PDU decoder (the encoder is [`crate::encode::smpp`]).
+//! SMPP 3.4 / 5.0 PDU decoder.
+#![cfg_attr(feature = "synth", doc = " The encoder is [`crate::encode::smpp`].")]
 //!
 //! A PDU is a 16-octet header (SMPP 3.4 §3.2: `command_length` including the
 //! header, `command_id`, `command_status`, `sequence_number`) and a body whose

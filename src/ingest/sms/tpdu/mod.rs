@@ -1,6 +1,7 @@
 //! 3GPP TS 23.040 TPDUs: SMS-DELIVER, SMS-SUBMIT and SMS-STATUS-REPORT
 //! decoded, optionally preceded by the SMSC address that modems prepend
-//! (27.005 PDU mode). The encoder is [`crate::encode::tpdu`].
+//! (27.005 PDU mode).
+#![cfg_attr(feature = "synth", doc = " The encoder is [`crate::encode::tpdu`].")]
 //!
 //! TP-MTI is ambiguous without the direction (§9.2.3.1): 00 is DELIVER or
 //! DELIVER-REPORT, 01 SUBMIT or SUBMIT-REPORT, 10 STATUS-REPORT or COMMAND.
