@@ -101,11 +101,11 @@ impl Address {
 /// bytes do not); for SMS and MMS the decoders fill it from the PDU.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Envelope {
-    /// The sender (RFC 5321 MAIL FROM, SMS originator); none for a null
-    /// sender or where the transport gives none.
+    /// The sender (RFC 5321 MAIL FROM, the SMS or MMS originator), where
+    /// the transport names one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sender: Option<Address>,
-    /// The recipients (RCPT TO, SMS destination).
+    /// The recipients (RFC 5321 RCPT TO, the SMS or MMS destinations).
     pub recipients: Vec<Address>,
     /// The address of the SMTP client that handed the mail over.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -123,7 +123,7 @@ pub struct Envelope {
 pub struct Header<'a> {
     /// The field name, as spelled in the message.
     pub name: Cow<'a, str>,
-    /// The value, unfolded and decoded.
+    /// The value, decoded to UTF-8.
     pub value: Cow<'a, str>,
 }
 
@@ -156,7 +156,7 @@ pub struct Attachment {
     /// The file name the part gives, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub filename: Option<String>,
-    /// Octets of decoded content.
+    /// Octets of content.
     pub size: usize,
 }
 
@@ -249,7 +249,7 @@ pub struct Message<'a> {
     pub channel: Channel,
     /// Sender and recipients, as the transport saw them.
     pub envelope: Envelope,
-    /// The subject (email and MMS Subject), decoded.
+    /// The subject (of a mail, an MMS or a JSON-lines record), decoded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// The header fields, in wire order: a mail's, or an MMS PDU's decoded

@@ -41,7 +41,8 @@ pub struct Limits {
 pub enum GiveUp {
     /// It waited longer than [`Limits::timeout_ms`].
     TimedOut,
-    /// It was the oldest when a limit on messages or bytes was reached.
+    /// Evicted, oldest first, to keep within the limit on messages or bytes
+    /// held.
     Evicted,
     /// The stream ended ([`Reassembler::drain`]).
     EndOfStream,
