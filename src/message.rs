@@ -19,14 +19,19 @@ pub use protocol::Protocol;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Channel {
+    /// Internet mail (RFC 5322), as an MTA hands it over.
     Email,
+    /// Short messages: SMPP PDUs and 3GPP TS 23.040 TPDUs.
     Sms,
+    /// Multimedia messages: OMA MMS PDUs, bare or in a WAP Push.
     Mms,
 }
 
 impl Channel {
+    /// Every channel, in the order of [`Channel::index`].
     pub const ALL: [Channel; 3] = [Channel::Email, Channel::Sms, Channel::Mms];
 
+    /// The channel's name as rules and the CLI spell it (`sms`).
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Email => "email",
@@ -35,12 +40,14 @@ impl Channel {
         }
     }
 
+    /// The channel with this name, in any case.
     pub fn parse(name: &str) -> Option<Channel> {
         Channel::ALL
             .into_iter()
             .find(|c| c.as_str().eq_ignore_ascii_case(name))
     }
 
+    /// The channel's position, 0–2, for per-channel arrays.
     pub fn index(self) -> usize {
         self as usize
     }
@@ -58,14 +65,19 @@ impl std::fmt::Display for Channel {
 /// rules and spoofing checks need.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Address {
+    /// The address as sent: an email address, digits, or an
+    /// alphanumeric sender id.
     pub value: String,
+    /// Type of number, for SMS addresses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ton: Option<u8>,
+    /// Numbering plan indicator, for SMS addresses.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub npi: Option<u8>,
 }
 
 impl Address {
+    /// An address without type of number or numbering plan (email).
     pub fn new(value: impl Into<String>) -> Address {
         Address {
             value: value.into(),
@@ -74,6 +86,7 @@ impl Address {
         }
     }
 
+    /// An SMS address with its type of number and numbering plan.
     pub fn with_type(value: impl Into<String>, ton: u8, npi: u8) -> Address {
         Address {
             value: value.into(),
@@ -88,11 +101,16 @@ impl Address {
 /// bytes do not); for SMS and MMS the decoders fill it from the PDU.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Envelope {
+    /// The sender (RFC 5321 MAIL FROM, the SMS or MMS originator), where
+    /// the transport names one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sender: Option<Address>,
+    /// The recipients (RFC 5321 RCPT TO, the SMS or MMS destinations).
     pub recipients: Vec<Address>,
+    /// The address of the SMTP client that handed the mail over.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_addr: Option<IpAddr>,
+    /// The name the SMTP client gave in HELO/EHLO.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub helo: Option<String>,
 }
@@ -103,7 +121,9 @@ pub struct Envelope {
 /// has a dozen headers or more, and each copy is an allocation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Header<'a> {
+    /// The field name, as spelled in the message.
     pub name: Cow<'a, str>,
+    /// The value, decoded to UTF-8.
     pub value: Cow<'a, str>,
 }
 
@@ -124,15 +144,19 @@ pub struct TextPart {
     /// Lower-case media type; borrowed for the fixed types decoders set
     /// (every SMS part is `text/plain`), so that naming it allocates nothing.
     pub content_type: Cow<'static, str>,
+    /// The text, decoded to UTF-8.
     pub text: String,
 }
 
 /// A non-text part: only its metadata is scanned.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Attachment {
+    /// Lower-case media type.
     pub content_type: String,
+    /// The file name the part gives, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub filename: Option<String>,
+    /// Octets of content.
     pub size: usize,
 }
 
@@ -162,6 +186,7 @@ pub enum ProblemKind {
 }
 
 impl ProblemKind {
+    /// Every kind, for tables of their symbols.
     pub const ALL: [ProblemKind; 9] = [
         ProblemKind::Unparseable,
         ProblemKind::MalformedHeader,
@@ -193,13 +218,17 @@ impl ProblemKind {
 /// A decode problem: what and where.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Problem {
+    /// What kind of problem.
     pub kind: ProblemKind,
+    /// The byte offset in the input, where the decoder knows it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<usize>,
+    /// What was wrong, in words (a decoder's error message).
     pub detail: String,
 }
 
 impl Problem {
+    /// A problem of this kind, at this offset.
     pub fn new(kind: ProblemKind, offset: Option<usize>, detail: impl Into<String>) -> Problem {
         Problem {
             kind,
@@ -216,15 +245,25 @@ impl Problem {
 /// (reassembled concatenated SMS).
 #[derive(Clone, Debug, Serialize)]
 pub struct Message<'a> {
+    /// The channel it arrived on.
     pub channel: Channel,
+    /// Sender and recipients, as the transport saw them.
     pub envelope: Envelope,
+    /// The subject (of a mail, an MMS or a JSON-lines record), decoded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
+    /// The header fields, in wire order: a mail's, or an MMS PDU's decoded
+    /// for display; none for SMS.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub headers: Vec<Header<'a>>,
+    /// The decoded text: body and text parts, HTML reduced to text.
     pub text_parts: Vec<TextPart>,
+    /// URLs found in the text (and in an MMS subject and Content-Location),
+    /// each once, in order of first appearance, at most
+    /// [`MAX_URLS`](crate::ingest::urls::MAX_URLS).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub urls: Vec<String>,
+    /// The non-text parts, by metadata.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub attachments: Vec<Attachment>,
     /// The wire bytes of the whole message (up to the size limit).
@@ -238,6 +277,7 @@ pub struct Message<'a> {
     /// content-scored.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub is_notification: bool,
+    /// What the decoder could not decode, each scored by its symbol.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub problems: Vec<Problem>,
     /// The protocol details an operator debugs with (MIME structure, SMPP

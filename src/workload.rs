@@ -32,8 +32,11 @@ use crate::message::Channel;
 /// One generated payload and whether it was generated as spam.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Sample {
+    /// The payload's wire bytes.
     pub bytes: Vec<u8>,
+    /// The format to split and decode it with.
     pub format: Format,
+    /// Whether it was generated from a spam template.
     pub spam: bool,
 }
 

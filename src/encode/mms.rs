@@ -9,41 +9,60 @@ use crate::ingest::mms::{MessageType, TimeValue};
 /// One MMS PDU to encode.
 #[derive(Clone, Debug)]
 pub struct Pdu {
+    /// X-Mms-Message-Type.
     pub message_type: MessageType,
+    /// X-Mms-Transaction-ID; `None` writes none.
     pub transaction_id: Option<String>,
     /// `0x13` = 1.3 (major in the high nibble).
     pub version: u8,
+    /// Message-ID.
     pub message_id: Option<String>,
+    /// Date, seconds since the epoch.
     pub date: Option<u64>,
     /// `None` writes no From; `Some("")` writes the Insert-address token.
     pub from: Option<String>,
+    /// To, each as on the wire (`+4912345/TYPE=PLMN`).
     pub to: Vec<String>,
+    /// Cc, each as on the wire.
     pub cc: Vec<String>,
+    /// Bcc, each as on the wire.
     pub bcc: Vec<String>,
+    /// Subject.
     pub subject: Option<String>,
     /// MIBenum of the subject when it is not plain ASCII.
     pub subject_charset: u32,
     /// Message-Class token (0x80 Personal, 0x81 Advertisement, …).
     pub message_class: Option<u8>,
+    /// X-Mms-Content-Location.
     pub content_location: Option<String>,
+    /// X-Mms-Message-Size.
     pub message_size: Option<u64>,
+    /// X-Mms-Expiry.
     pub expiry: Option<TimeValue>,
     /// Further fields as (field code without 0x80, encoded value).
     pub extra: Vec<(u8, Vec<u8>)>,
     /// `Some(start)` makes the body multipart/related with a SMIL start part.
     pub related_start: Option<String>,
+    /// The body parts; none writes a PDU without a body.
     pub parts: Vec<PartSpec>,
 }
 
 /// One body part; `children` makes it a nested multipart.
 #[derive(Clone, Debug, Default)]
 pub struct PartSpec {
+    /// The media type (`text/plain`); a well-known one is written as its code.
     pub content_type: String,
+    /// The `charset` parameter, a MIBenum.
     pub charset: Option<u32>,
+    /// The `name` parameter.
     pub name: Option<String>,
+    /// Content-ID.
     pub content_id: Option<String>,
+    /// Content-Location.
     pub content_location: Option<String>,
+    /// The data, for a leaf part.
     pub data: Vec<u8>,
+    /// The nested parts, for a multipart part.
     pub children: Vec<PartSpec>,
 }
 
@@ -92,6 +111,7 @@ impl PartSpec {
     }
 
     /// A nested multipart (application/vnd.wap.multipart.mixed).
+    /// A nested multipart/mixed part holding `children`.
     pub fn multipart(children: Vec<PartSpec>) -> PartSpec {
         PartSpec {
             content_type: "application/vnd.wap.multipart.mixed".into(),
@@ -100,11 +120,13 @@ impl PartSpec {
         }
     }
 
+    /// The part with this Content-ID.
     pub fn with_content_id(mut self, id: &str) -> PartSpec {
         self.content_id = Some(id.into());
         self
     }
 
+    /// The part with this Content-Location.
     pub fn with_location(mut self, loc: &str) -> PartSpec {
         self.content_location = Some(loc.into());
         self
@@ -112,6 +134,7 @@ impl PartSpec {
 }
 
 impl Pdu {
+    /// A PDU of this type: MMS 1.2, a fixed transaction id, no fields, no body.
     pub fn new(message_type: MessageType) -> Pdu {
         Pdu {
             message_type,
@@ -135,6 +158,7 @@ impl Pdu {
         }
     }
 
+    /// The PDU's binary encoding (the MM1 wire format).
     pub fn encode(&self) -> Vec<u8> {
         let mut out = vec![0x8C, self.message_type as u8];
         if let Some(tid) = &self.transaction_id {

@@ -18,7 +18,10 @@ pub(crate) fn encode_text(text: &str, alphabet: Alphabet, tables: Tables) -> Opt
 /// One segment of an outgoing message: header (if any) and units.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Segment {
+    /// The user data header: concatenation, when the text takes more than
+    /// one segment.
     pub udh: Option<Udh>,
+    /// This segment's septets (GSM 7-bit, one per element) or octets.
     pub units: Vec<u8>,
 }
 

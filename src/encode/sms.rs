@@ -28,10 +28,13 @@ pub enum SmppConcat {
 /// Errors composing a message.
 #[derive(Debug, thiserror::Error)]
 pub enum ComposeError {
+    /// A character of the text is not in the alphabet asked for.
     #[error("the text cannot be carried in {0:?}")]
     Alphabet(Alphabet),
+    /// The SMPP encoder refused a field.
     #[error(transparent)]
     Smpp(#[from] SmppError),
+    /// The TPDU encoder refused a field.
     #[error(transparent)]
     Tpdu(#[from] TpduError),
 }
@@ -50,21 +53,33 @@ fn smpp_data_coding(alphabet: Alphabet) -> u8 {
 /// A text message to send over SMPP.
 #[derive(Clone, Debug)]
 pub struct SmppText<'t> {
+    /// `submit_sm`, `deliver_sm` or `data_sm` (see [`smpp`](crate::ingest::sms::smpp)).
     pub command_id: u32,
+    /// The first PDU's `sequence_number`.
     pub sequence: u32,
+    /// The sender.
     pub source: SmeAddress,
+    /// The recipient.
     pub destination: SmeAddress,
+    /// The text to send.
     pub text: &'t str,
     /// `Gsm7Unpacked` (the SMPP default), `Gsm7Packed`, `Ucs2`, `Latin1`, `Ia5`.
     pub alphabet: Alphabet,
+    /// How a long text is split.
     pub concat: SmppConcat,
+    /// The concatenation reference the segments share.
     pub reference: u16,
+    /// `esm_class`; UDHI is added where a segment carries a UDH.
     pub esm_class: u8,
+    /// `registered_delivery`.
     pub registered_delivery: u8,
+    /// TLVs added to every PDU.
     pub extra_tlvs: Vec<Tlv>,
 }
 
 impl<'t> SmppText<'t> {
+    /// A submit_sm in unpacked GSM 7-bit, concatenated by UDH, sequence and
+    /// reference 1.
     pub fn submit(source: SmeAddress, destination: SmeAddress, text: &'t str) -> SmppText<'t> {
         SmppText {
             command_id: SUBMIT_SM,
@@ -144,14 +159,19 @@ impl<'t> SmppText<'t> {
 /// A text message as TPDUs.
 #[derive(Clone, Debug)]
 pub struct TpduText<'t> {
+    /// SMS-DELIVER or SMS-SUBMIT.
     pub kind: TpduType,
+    /// The SMSC address to prefix, if any.
     pub smsc: Option<TpAddress>,
     /// TP-OA for DELIVER, TP-DA for SUBMIT.
     pub address: TpAddress,
+    /// The text to send.
     pub text: &'t str,
     /// `Gsm7Packed`, `Ucs2` or `Binary` (8-bit).
     pub alphabet: Alphabet,
+    /// The concatenation reference the segments share.
     pub reference: u16,
+    /// TP-SCTS, for SMS-DELIVER.
     pub timestamp: Timestamp,
 }
 

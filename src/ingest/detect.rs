@@ -58,7 +58,7 @@ pub(crate) fn looks_like_smpp(bytes: &[u8]) -> bool {
 /// `command_length`, handing each PDU to `each`. A PDU whose length field
 /// lies is passed on whole to the decoder, which reports it: nothing is
 /// dropped here.
-pub fn split_smpp<'a>(
+pub(crate) fn split_smpp<'a>(
     bytes: &'a [u8],
     mut each: impl FnMut(Payload<'a>),
 ) -> Result<(), IngestError> {

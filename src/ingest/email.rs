@@ -23,8 +23,11 @@ use crate::message::{Attachment, Channel, Header, Message, ProblemKind, TextPart
 /// marked `FW_LIMIT_EXCEEDED`, so hostile nesting costs bounded work.
 #[derive(Clone, Debug)]
 pub struct EmailLimits {
+    /// MIME parts decoded.
     pub max_parts: usize,
+    /// Nesting of multiparts and attached messages.
     pub max_depth: usize,
+    /// Header fields kept.
     pub max_headers: usize,
 }
 

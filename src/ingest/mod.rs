@@ -1,7 +1,7 @@
 //! Ingest: wire formats in, [`Message`]s out.
 //!
 //! Each channel has its own decoder module; this module ties them together:
-//! the [`Format`] a caller names (or [`detect`] guesses), the split of
+//! the [`Format`] a caller names (or [`detect()`] guesses), the split of
 //! container files (mbox, hex lines, JSON lines) into [`Payload`]s, and the
 //! stateful [`Decoder`] that turns payloads into messages (stateful because
 //! concatenated SMS arrive as several payloads).
@@ -116,24 +116,50 @@ impl UnknownName {
 /// One message's worth of wire bytes, split out of an input file.
 #[derive(Clone, Debug)]
 pub enum Payload<'a> {
+    /// One RFC 5322 message.
     Email(&'a [u8]),
+    /// One SMPP PDU: borrowed from a binary stream, owned when decoded from
+    /// hex.
     Smpp(Cow<'a, [u8]>),
+    /// One TPDU, SMSC address prefix or not.
     Tpdu(Cow<'a, [u8]>),
+    /// One MMS PDU, bare or in a WAP Push.
     Mms(&'a [u8]),
+    /// One JSON-lines SMS record.
     Record(record::SmsRecord),
 }
 
 /// Errors splitting an input file into payloads.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
+    /// A hex line that does not decode.
     #[error("line {line}: invalid hex: {reason}")]
-    BadHex { line: usize, reason: &'static str },
+    BadHex {
+        /// Line in the input, from 1.
+        line: usize,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A JSON line that is not an SMS record.
     #[error("line {line}: invalid SMS record: {reason}")]
-    BadRecord { line: usize, reason: String },
+    BadRecord {
+        /// Line in the input, from 1.
+        line: usize,
+        /// What is wrong with it (the JSON error).
+        reason: String,
+    },
+    /// [`Format::Auto`] and the first bytes match no format.
     #[error("could not recognise the input format (try --format)")]
     UnknownFormat,
+    /// The input could not be cut into messages (no splitter returns it
+    /// today; kept for framings that can fail).
     #[error("byte {offset}: {reason}")]
-    BadFraming { offset: usize, reason: String },
+    BadFraming {
+        /// Where framing failed.
+        offset: usize,
+        /// Why.
+        reason: String,
+    },
 }
 
 impl IngestError {
@@ -159,7 +185,9 @@ impl IngestError {
 pub struct IngestConfig {
     /// Messages longer than this are scanned up to it and marked `FW_OVERSIZE`.
     pub max_message_bytes: usize,
+    /// Structural limits for mail.
     pub email: email::EmailLimits,
+    /// SMPP choices and SMS reassembly limits.
     pub sms: sms::SmsConfig,
 }
 
@@ -221,11 +249,13 @@ pub struct Decoder {
 }
 
 impl Decoder {
+    /// A decoder with these limits and no SMS segments held.
     pub fn new(config: IngestConfig) -> Decoder {
         let sms = sms::SmsIngest::new(config.sms.clone());
         Decoder { config, sms }
     }
 
+    /// The limits it decodes with.
     pub fn config(&self) -> &IngestConfig {
         &self.config
     }

@@ -21,13 +21,18 @@ use crate::message::{Address, Channel, Message, TextPart};
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SmsRecord {
+    /// The sender, if known.
     #[serde(default)]
     pub from: Option<String>,
+    /// The recipient or recipients.
     #[serde(default)]
     pub to: Recipients,
+    /// The message text.
     pub text: String,
+    /// A subject (an MMS has one).
     #[serde(default)]
     pub subject: Option<String>,
+    /// `"sms"` (the default) or `"mms"`.
     #[serde(default)]
     pub channel: Option<String>,
 }
@@ -35,9 +40,12 @@ pub struct SmsRecord {
 /// One recipient or several.
 #[derive(Clone, Debug, Default)]
 pub enum Recipients {
+    /// No `to` field.
     #[default]
     None,
+    /// `"to": "+447700900456"`.
     One(String),
+    /// `"to": [...]`.
     Many(Vec<String>),
 }
 
@@ -85,6 +93,8 @@ impl<'de> Visitor<'de> for RecipientsVisitor {
 }
 
 impl SmsRecord {
+    /// The record as a message: SMS unless `channel` says MMS, text as
+    /// its one text part and as its raw bytes.
     pub fn into_message(self) -> Message<'static> {
         let channel = match self.channel.as_deref().and_then(Channel::parse) {
             Some(Channel::Mms) => Channel::Mms,

@@ -21,10 +21,14 @@ use serde::Serialize;
 #[derive(Clone, Debug, Default, Serialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Protocol {
+    /// No details: a message built by hand, or from a JSON-lines record.
     #[default]
     None,
+    /// A mail's MIME structure.
     Email(email::MimeDetails),
+    /// An SMS's SMPP or TPDU fields.
     Sms(sms::SmsDetails),
+    /// An MMS's header fields, part tree and push envelope.
     Mms(mms::MmsDetails),
 }
 

@@ -17,33 +17,59 @@ use crate::message::{Problem, ProblemKind};
 /// The PDU types of OMA-TS-MMS_ENC-V1_3 §7.3.30 (X-Mms-Message-Type).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum MessageType {
+    /// `m-send-req`: the client sends a message to the MMSC.
     SendReq = 0x80,
+    /// `m-send-conf`: the MMSC answers m-send-req.
     SendConf = 0x81,
+    /// `m-notification-ind`: the MMSC tells the recipient a message waits; sent
+    /// over WAP Push.
     NotificationInd = 0x82,
+    /// `m-notifyresp-ind`: the recipient answers the notification.
     NotifyRespInd = 0x83,
+    /// `m-retrieve-conf`: the message, as the recipient fetches it.
     RetrieveConf = 0x84,
+    /// `m-acknowledge-ind`: the recipient confirms the retrieval.
     AcknowledgeInd = 0x85,
+    /// `m-delivery-ind`: a delivery report to the sender.
     DeliveryInd = 0x86,
+    /// `m-read-rec-ind`: a read report, recipient to MMSC.
     ReadRecInd = 0x87,
+    /// `m-read-orig-ind`: a read report, MMSC to the sender.
     ReadOrigInd = 0x88,
+    /// `m-forward-req`: forward a message held at the MMSC.
     ForwardReq = 0x89,
+    /// `m-forward-conf`: the MMSC answers m-forward-req.
     ForwardConf = 0x8A,
+    /// `m-mbox-store-req`: store a message in the MMBox.
     MboxStoreReq = 0x8B,
+    /// `m-mbox-store-conf`: the MMSC answers m-mbox-store-req.
     MboxStoreConf = 0x8C,
+    /// `m-mbox-view-req`: list the MMBox.
     MboxViewReq = 0x8D,
+    /// `m-mbox-view-conf`: the MMBox listing.
     MboxViewConf = 0x8E,
+    /// `m-mbox-upload-req`: upload a message to the MMBox.
     MboxUploadReq = 0x8F,
+    /// `m-mbox-upload-conf`: the MMSC answers m-mbox-upload-req.
     MboxUploadConf = 0x90,
+    /// `m-mbox-delete-req`: delete messages from the MMBox.
     MboxDeleteReq = 0x91,
+    /// `m-mbox-delete-conf`: the MMSC answers m-mbox-delete-req.
     MboxDeleteConf = 0x92,
+    /// `m-mbox-descr`: one message as an MMBox listing describes it.
     MboxDescr = 0x93,
+    /// `m-delete-req`: delete a message held at the MMSC.
     DeleteReq = 0x94,
+    /// `m-delete-conf`: the MMSC answers m-delete-req.
     DeleteConf = 0x95,
+    /// `m-cancel-req`: cancel a message before it is delivered.
     CancelReq = 0x96,
+    /// `m-cancel-conf`: the MMSC answers m-cancel-req.
     CancelConf = 0x97,
 }
 
 impl MessageType {
+    /// Every type, in code order.
     pub const ALL: [MessageType; 24] = [
         MessageType::SendReq,
         MessageType::SendConf,
@@ -71,10 +97,12 @@ impl MessageType {
         MessageType::CancelConf,
     ];
 
+    /// The type with this X-Mms-Message-Type octet.
     pub fn from_byte(b: u8) -> Option<MessageType> {
         MessageType::ALL.into_iter().find(|t| *t as u8 == b)
     }
 
+    /// The type's name in the specification (`m-send-req`).
     pub fn name(self) -> &'static str {
         match self {
             MessageType::SendReq => "m-send-req",
@@ -538,7 +566,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// Formats seconds since the epoch as an RFC 5322 date in UTC
 /// (civil-from-days after H. Hinnant's algorithm).
-pub fn rfc2822_date(secs: u64) -> String {
+fn rfc2822_date(secs: u64) -> String {
     const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",

@@ -10,7 +10,10 @@
 //! - [`multipart`]: WSP multipart bodies, nested, with part and depth limits;
 //! - [`push`]: the WSP push envelope.
 //!
-//! The encoder, for seeds and round-trip tests, is [`crate::encode::mms`].
+#![cfg_attr(
+    feature = "synth",
+    doc = " The encoder, for seeds and round-trip tests, is [`crate::encode::mms`]."
+)]
 //!
 //! ```
 //! use floodwall::encode::mms::{PartSpec, Pdu};
@@ -48,30 +51,75 @@ pub use push::decode_wap_push;
 /// Why a PDU could not be decoded at all, and where.
 #[derive(Debug, thiserror::Error)]
 pub enum MmsError {
+    /// A value runs past the end of the input.
     #[error("byte {offset}: {what} runs past the end of the data")]
-    Truncated { what: &'static str, offset: usize },
+    Truncated {
+        /// What was being read.
+        what: &'static str,
+        /// Where it starts.
+        offset: usize,
+    },
+    /// A text string (WAP-230-WSP §8.4.2.1) without its NUL.
     #[error("byte {offset}: {what} has no terminating NUL")]
-    Unterminated { what: &'static str, offset: usize },
+    Unterminated {
+        /// What was being read.
+        what: &'static str,
+        /// Where it starts.
+        offset: usize,
+    },
+    /// A number too large for the decoder: a uintvar over 5 octets or 32 bits
+    /// (WAP-230-WSP §8.1.2), a Long-integer over 8 octets.
     #[error(
         "byte {offset}: {what} overflows (uintvar over 5 octets/32 bits, or integer over 8 octets)"
     )]
-    Overflow { what: &'static str, offset: usize },
+    Overflow {
+        /// What was being read.
+        what: &'static str,
+        /// Where it starts.
+        offset: usize,
+    },
+    /// An octet no encoding of the value allows.
     #[error("byte {offset}: unexpected octet 0x{found:02X} in {what}")]
     Unexpected {
+        /// What was being read.
         what: &'static str,
+        /// Where the octet is.
         offset: usize,
+        /// The octet.
         found: u8,
     },
+    /// The first octet is not X-Mms-Message-Type, which §6 requires first.
     #[error("byte {offset}: not an MMS PDU: expected X-Mms-Message-Type (0x8C) first, found 0x{found:02X}")]
-    NotMms { offset: usize, found: u8 },
+    NotMms {
+        /// Where the first header is.
+        offset: usize,
+        /// The octet found there.
+        found: u8,
+    },
+    /// Neither a WAP Push PDU (WAP-230-WSP §8.2.4) nor an MMS PDU.
     #[error("byte {offset}: not a WAP Push PDU (PDU type 0x06/0x07) nor an MMS PDU")]
-    NotPush { offset: usize },
+    NotPush {
+        /// Where the PDU type is.
+        offset: usize,
+    },
+    /// A WAP Push for some other application (a SI, a SL, a provisioning
+    /// document): not MMS.
     #[error("byte {offset}: WAP Push carries {content_type}, not application/vnd.wap.mms-message")]
-    NotMmsPush { offset: usize, content_type: String },
+    NotMmsPush {
+        /// Where the push content type is.
+        offset: usize,
+        /// The content type it carries.
+        content_type: String,
+    },
+    /// More items than the decoder holds (parts, nesting): a bound against
+    /// hostile input.
     #[error("byte {offset}: more than {limit} {what}")]
     Limit {
+        /// What there were too many of.
         what: &'static str,
+        /// Where the bound was crossed.
         offset: usize,
+        /// The bound.
         limit: usize,
     },
 }

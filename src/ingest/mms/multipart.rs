@@ -23,13 +23,19 @@ pub const MAX_DEPTH: u8 = 8;
 pub struct Part<'a> {
     /// 0 for entries of the top-level body, +1 per nesting.
     pub depth: u8,
+    /// The part's content type (WAP-230-WSP §8.5.3).
     pub content_type: ContentType,
+    /// The part headers in wire order, values decoded for display.
     pub headers: Vec<(String, String)>,
+    /// Content-Location.
     pub content_location: Option<String>,
+    /// Content-ID, without its quote.
     pub content_id: Option<String>,
+    /// The Content-Disposition `filename` parameter.
     pub filename: Option<String>,
     /// A textual Content-Transfer-Encoding header (some phones send one).
     pub transfer_encoding: Option<String>,
+    /// The part's data, as in the PDU (no transfer decoding).
     pub data: &'a [u8],
     /// Offset of the data in the PDU.
     pub offset: usize,

@@ -29,6 +29,7 @@ pub struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
+    /// A reader over `data`, which starts at offset `base` of the PDU.
     pub fn new(data: &'a [u8], base: usize) -> Reader<'a> {
         Reader { data, pos: 0, base }
     }
@@ -38,14 +39,17 @@ impl<'a> Reader<'a> {
         self.base + self.pos
     }
 
+    /// Bytes left to read.
     pub fn remaining(&self) -> usize {
         self.data.len() - self.pos
     }
 
+    /// Whether every byte has been read.
     pub fn is_empty(&self) -> bool {
         self.pos >= self.data.len()
     }
 
+    /// The next byte, not consumed.
     pub fn peek(&self) -> Option<u8> {
         self.data.get(self.pos).copied()
     }
@@ -57,6 +61,7 @@ impl<'a> Reader<'a> {
         rest
     }
 
+    /// The next byte, consumed.
     pub fn byte(&mut self, what: &'static str) -> Result<u8, MmsError> {
         let b = self.peek().ok_or(MmsError::Truncated {
             what,
@@ -66,6 +71,7 @@ impl<'a> Reader<'a> {
         Ok(b)
     }
 
+    /// The next `n` bytes, consumed.
     pub fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], MmsError> {
         if n > self.remaining() {
             return Err(MmsError::Truncated {
@@ -282,9 +288,11 @@ fn strip_terminator(text: &[u8], charset: u32) -> &[u8] {
 /// A string value as found on the wire, before charset conversion.
 #[derive(Clone, Copy, Debug)]
 pub struct EncodedString<'a> {
+    /// The text octets, quote and NUL removed.
     pub bytes: &'a [u8],
     /// MIBenum, when the value carried one.
     pub charset: Option<u32>,
+    /// Offset of the text in the PDU.
     pub offset: usize,
 }
 

@@ -14,16 +14,23 @@ use std::collections::{HashMap, VecDeque};
 /// Where a concatenated message comes from.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Key {
+    /// The sender's address.
     pub source: String,
+    /// The (first) recipient's address.
     pub destination: String,
+    /// The concatenation reference the segments share.
     pub reference: u16,
 }
 
 /// Reassembly limits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
+    /// Messages held at once; the oldest is evicted beyond it (at least 1).
     pub max_pending: usize,
+    /// Segments a message may announce (clamped to 2–255); a segment over
+    /// it is [`Outcome::Unusable`].
     pub max_segments: usize,
+    /// How long a message may wait, from its first segment.
     pub timeout_ms: u64,
     /// Total weight (bytes, as the caller counts them) held at once.
     pub max_bytes: usize,
@@ -32,14 +39,19 @@ pub struct Limits {
 /// Why a partial message was given up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GiveUp {
+    /// It waited longer than [`Limits::timeout_ms`].
     TimedOut,
+    /// Evicted, oldest first, to keep within the limit on messages or bytes
+    /// held.
     Evicted,
+    /// The stream ended ([`Reassembler::drain`]).
     EndOfStream,
     /// A segment with the same key announced a different total.
     Superseded,
 }
 
 impl GiveUp {
+    /// The reason in words, for a problem message.
     pub fn as_str(self) -> &'static str {
         match self {
             GiveUp::TimedOut => "timed out",
@@ -53,9 +65,13 @@ impl GiveUp {
 /// A partial message: the segments that arrived, in sequence order.
 #[derive(Debug)]
 pub struct Incomplete<T> {
+    /// Where the message came from.
     pub key: Key,
+    /// The segments it announced.
     pub total: u8,
+    /// The segments that arrived, with their numbers.
     pub parts: Vec<(u8, T)>,
+    /// Why it was given up.
     pub reason: GiveUp,
 }
 
@@ -94,6 +110,7 @@ pub struct Reassembler<T> {
 }
 
 impl<T> Reassembler<T> {
+    /// An empty reassembler; limits out of range are brought into it.
     pub fn new(limits: Limits) -> Reassembler<T> {
         Reassembler {
             limits: Limits {

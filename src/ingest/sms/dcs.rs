@@ -162,12 +162,28 @@ impl Dcs {
 /// Problems decoding 16-bit and 8-bit text.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum TextError {
+    /// UCS-2 text of an odd number of octets.
     #[error("UCS-2 text has an odd length ({len} octets); the last octet is dropped")]
-    OddLength { len: usize },
+    OddLength {
+        /// Octets in the text.
+        len: usize,
+    },
+    /// A UTF-16 surrogate without its other half; decoded as U+FFFD.
     #[error("octet {offset}: unpaired UTF-16 surrogate 0x{unit:04X}")]
-    UnpairedSurrogate { offset: usize, unit: u16 },
+    UnpairedSurrogate {
+        /// Where the surrogate is.
+        offset: usize,
+        /// Its value.
+        unit: u16,
+    },
+    /// An octet with bit 7 set in IA5 text.
     #[error("octet {offset}: 0x{value:02X} is not IA5 (7-bit ASCII)")]
-    NotIa5 { offset: usize, value: u8 },
+    NotIa5 {
+        /// Where the octet is.
+        offset: usize,
+        /// Its value.
+        value: u8,
+    },
 }
 
 /// Decodes UCS-2 as UTF-16BE: handsets send emoji as surrogate pairs

@@ -190,10 +190,14 @@ const fn same_as_ascii(table: &[char; 128]) -> [bool; 256] {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Language {
+    /// 0: the default alphabet and extension table (§6.2.1, §6.2.1.1).
     #[default]
     Default,
+    /// 1: Turkish (locking shift §A.3.1, single shift §A.2.1).
     Turkish,
+    /// 2: Spanish (a single shift table only, §A.2.2).
     Spanish,
+    /// 3: Portuguese (locking shift §A.3.3, single shift §A.2.3).
     Portuguese,
 }
 
@@ -209,6 +213,7 @@ impl Language {
         }
     }
 
+    /// The language identifier octet.
     pub fn id(self) -> u8 {
         match self {
             Language::Default => 0,
@@ -252,27 +257,56 @@ impl Language {
 /// (extension), selected by UDH IEs 0x25 and 0x24.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Tables {
+    /// The basic table: what a septet means.
     pub locking: Language,
+    /// The extension table: what a septet after ESC (0x1B) means.
     pub single: Language,
 }
 
 /// What went wrong decoding or encoding GSM 7-bit text. Indexes count septets.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Gsm7Error {
+    /// An unpacked septet with bit 7 set.
     #[error("septet {index}: value 0x{value:02X} is not a 7-bit code (unpacked GSM text with bit 7 set)")]
-    InvalidSeptet { index: usize, value: u8 },
+    InvalidSeptet {
+        /// Which septet.
+        index: usize,
+        /// Its value.
+        value: u8,
+    },
+    /// ESC followed by a septet the extension table leaves undefined;
+    /// §6.2.1.1 says to show the basic table's character instead.
     #[error("septet {index}: escape to 0x{value:02X} has no extension character; shown as the basic one")]
-    UnknownExtension { index: usize, value: u8 },
+    UnknownExtension {
+        /// Which septet follows the escape.
+        index: usize,
+        /// Its value.
+        value: u8,
+    },
+    /// ESC as the last septet.
     #[error("septet {index}: escape at the end of the text")]
-    DanglingEscape { index: usize },
+    DanglingEscape {
+        /// Which septet.
+        index: usize,
+    },
+    /// Fewer packed octets than the septet count needs.
     #[error("{needed} septets need {needed_octets} octets but only {available} are present")]
     Truncated {
+        /// Septets to unpack.
         needed: usize,
+        /// Octets they take.
         needed_octets: usize,
+        /// Octets present.
         available: usize,
     },
+    /// Encoding only: a character neither table holds.
     #[error("character {index} ({ch:?}) is not in the GSM 7-bit tables")]
-    Unencodable { index: usize, ch: char },
+    Unencodable {
+        /// Which character (in `char`s).
+        index: usize,
+        /// The character.
+        ch: char,
+    },
 }
 
 /// Number of octets that `septets` septets take when packed after `fill_bits`.

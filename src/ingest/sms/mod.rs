@@ -6,7 +6,7 @@
 //! - [`tpdu`]: SMS-SUBMIT, SMS-DELIVER and SMS-STATUS-REPORT decoder;
 //! - [`udh`], [`user_data`]: user data headers and septet/octet units;
 //! - [`gsm7`], [`dcs`]: alphabets and text decoding;
-//! - [`concat`]: the bounded reassembler.
+//! - [`concat`](mod@concat): the bounded reassembler.
 //!
 //! [`SmsIngest`] ties them together. Segments are joined as *units* (septets
 //! or octets) before decoding, so an escape or surrogate pair split across a
@@ -81,6 +81,7 @@ pub struct SmsIngest {
 }
 
 impl SmsIngest {
+    /// A decoder with these choices and an empty reassembler.
     pub fn new(config: SmsConfig) -> SmsIngest {
         let reassembler = concat::Reassembler::new(concat::Limits {
             max_pending: config.max_pending,

@@ -38,30 +38,49 @@ impl Element {
 /// A parsed UDH.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Udh {
+    /// The information elements, in wire order.
     pub elements: Vec<Element>,
 }
 
 /// UDH problems, with offsets relative to the start of the user data.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum UdhError {
+    /// UDHL claims more octets than the user data holds.
     #[error("octet {offset}: UDH length {udhl} runs past the {available}-octet user data")]
     LengthBeyondData {
+        /// Where UDHL is (0).
         offset: usize,
+        /// Its value.
         udhl: usize,
+        /// Octets of user data.
         available: usize,
     },
+    /// An element (or its length octet) runs past the end of the header.
     #[error("octet {offset}: element 0x{iei:02X} length {len} runs past the header")]
-    ElementOverrun { offset: usize, iei: u8, len: usize },
+    ElementOverrun {
+        /// Where the element starts.
+        offset: usize,
+        /// Its identifier.
+        iei: u8,
+        /// The length it declares (0 when the length octet is missing).
+        len: usize,
+    },
+    /// A known element whose length is not the one §9.2.3.24 fixes.
     #[error("octet {offset}: element 0x{iei:02X} has length {len}, expected {expected}")]
     BadElementLength {
+        /// Where the element starts.
         offset: usize,
+        /// Its identifier.
         iei: u8,
+        /// The length it declares.
         len: usize,
+        /// The length its identifier requires.
         expected: usize,
     },
 }
 
 impl UdhError {
+    /// The offset in the user data the error refers to.
     pub fn offset(&self) -> usize {
         match *self {
             UdhError::LengthBeyondData { offset, .. }

@@ -12,6 +12,7 @@ use super::udh::{fill_bits, Udh, UdhError};
 /// User data with the header split off.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct UserData {
+    /// The header, when there is one and it parsed.
     pub udh: Option<Udh>,
     /// Octets taken by the UDH (UDHL included), 0 without one.
     pub udh_len: usize,
@@ -41,16 +42,23 @@ fn header(data: &[u8], udhi: bool) -> (Option<Udh>, usize, Option<UdhError>) {
 /// Why user data could not be split.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum UserDataError {
+    /// The user data header is malformed.
     #[error(transparent)]
     Udh(#[from] UdhError),
+    /// The septets could not be unpacked.
     #[error(transparent)]
     Gsm7(#[from] Gsm7Error),
+    /// TP-UDL counts fewer septets than the header (and its fill bits)
+    /// take.
     #[error(
         "octet {offset}: TP-UDL {udl} septets is shorter than the {header} septets of the UDH"
     )]
     UdlShorterThanHeader {
+        /// Where the user data starts (0).
         offset: usize,
+        /// TP-UDL.
         udl: usize,
+        /// Septets the header takes.
         header: usize,
     },
 }
@@ -128,8 +136,10 @@ pub fn split_octets(
 /// A problem decoding text, to become a `BadCharset` problem.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeProblem {
+    /// In GSM 7-bit text.
     #[error(transparent)]
     Gsm7(#[from] Gsm7Error),
+    /// In UCS-2 or IA5 text.
     #[error(transparent)]
     Text(#[from] TextError),
 }

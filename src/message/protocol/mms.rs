@@ -13,11 +13,14 @@ use serde::Serialize;
 pub struct MmsDetails {
     /// Message type name, e.g. `m-retrieve-conf` (§7.3.30).
     pub message_type: String,
+    /// The X-Mms-Message-Type octet as sent.
     pub message_type_byte: u8,
+    /// The fields rules look at, decoded.
     #[serde(flatten)]
     pub fields: Box<HeaderFields>,
     /// Every header field in wire order, value decoded for display.
     pub headers: Vec<(String, String)>,
+    /// The part tree, depth first, containers included.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub parts: Vec<PartInfo>,
     /// The WAP Push envelope, when the PDU came in one.
@@ -28,10 +31,13 @@ pub struct MmsDetails {
 /// The header fields spam rules and operators look at, decoded.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct HeaderFields {
+    /// X-Mms-Transaction-ID: pairs a request with its confirmation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<String>,
+    /// X-Mms-MMS-Version, as `1.3`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mms_version: Option<String>,
+    /// Message-ID, as the MMSC assigned it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,
     /// Seconds since the epoch.
@@ -40,22 +46,33 @@ pub struct HeaderFields {
     /// As on the wire, e.g. `+4912345/TYPE=PLMN`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
+    /// To, each as on the wire.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub to: Vec<String>,
+    /// Cc, each as on the wire.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cc: Vec<String>,
+    /// Bcc, each as on the wire.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub bcc: Vec<String>,
+    /// Subject, decoded from its charset.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
+    /// X-Mms-Message-Class: `Personal`, `Advertisement`, `Informational`,
+    /// `Auto`, or a token of the sender's.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message_class: Option<String>,
+    /// X-Mms-Content-Location: where an m-notification-ind says to fetch the
+    /// message (a URL the sender controls).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_location: Option<String>,
+    /// X-Mms-Message-Size, in octets, as the notification announces it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message_size: Option<u64>,
+    /// X-Mms-Expiry.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expiry: Option<TimeValue>,
+    /// Content-Type of the body.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_type: Option<ContentType>,
 }
@@ -63,27 +80,40 @@ pub struct HeaderFields {
 /// One node of the part tree (multipart containers included).
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct PartInfo {
+    /// 0 for parts of the top-level body, +1 per nesting.
     pub depth: u8,
+    /// The content type with its parameters, as text.
     pub content_type: String,
+    /// The best display name: the `name` parameter, the disposition
+    /// filename, then Content-Location.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Content-ID, without its quote.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_id: Option<String>,
+    /// Content-Location.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub content_location: Option<String>,
+    /// Octets of data.
     pub size: usize,
+    /// Offset of the data in the PDU.
     pub offset: usize,
 }
 
 /// The push envelope an MMS PDU came in.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct PushDetails {
+    /// The WSP transaction id; connectionless push only (WAP-230-WSP §8.2.1).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<u8>,
+    /// The WSP PDU type: 0x06 Push or 0x07 ConfirmedPush (WAP-230-WSP §8.2.4).
     pub pdu_type: u8,
+    /// The push content type, `application/vnd.wap.mms-message` for MMS.
     pub content_type: String,
+    /// X-Wap-Application-Id, named where the OMNA registry names it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub application_id: Option<String>,
+    /// The push headers in wire order, values decoded for display.
     pub headers: Vec<(String, String)>,
     /// Offset of the MMS PDU in the push PDU.
     pub mms_offset: usize,
@@ -102,12 +132,15 @@ pub enum TimeValue {
 /// A decoded media type with its parameters, names lower-cased.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ContentType {
+    /// The media type, `text/plain`.
     pub media: String,
+    /// The parameters, in wire order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub params: Vec<(String, String)>,
 }
 
 impl ContentType {
+    /// A content type without parameters.
     pub fn new(media: impl Into<String>) -> ContentType {
         ContentType {
             media: media.into(),
@@ -115,6 +148,7 @@ impl ContentType {
         }
     }
 
+    /// The value of a parameter, by name in any case.
     pub fn param(&self, name: &str) -> Option<&str> {
         self.params
             .iter()
@@ -129,6 +163,7 @@ impl ContentType {
         m.starts_with("application/vnd.wap.multipart.") || m.starts_with("multipart/")
     }
 
+    /// Whether the media type is `text/*`.
     pub fn is_text(&self) -> bool {
         self.media
             .as_bytes()

@@ -4,14 +4,23 @@
 use std::borrow::Cow;
 
 // IANA MIBenum values (RFC 3808 / IANA character-sets registry).
+/// `*`: any charset (an Accept-Charset value).
 pub const MIB_ANY: u32 = 0;
+/// US-ASCII.
 pub const MIB_US_ASCII: u32 = 3;
+/// ISO-8859-1 (Latin-1).
 pub const MIB_ISO_8859_1: u32 = 4;
+/// UTF-8.
 pub const MIB_UTF_8: u32 = 106;
+/// ISO-10646-UCS-2, read as UTF-16BE.
 pub const MIB_UCS_2: u32 = 1000;
+/// UTF-16BE.
 pub const MIB_UTF_16BE: u32 = 1013;
+/// UTF-16LE.
 pub const MIB_UTF_16LE: u32 = 1014;
+/// UTF-16, byte order from its BOM.
 pub const MIB_UTF_16: u32 = 1015;
+/// Windows-1252, what a mislabelled Latin-1 text usually is.
 pub const MIB_WINDOWS_1252: u32 = 2252;
 
 /// Charset names by MIBenum, for display and for the `charset` parameter.
@@ -59,10 +68,12 @@ pub const CHARSETS: &[(u32, &str)] = &[
     (2258, "windows-1258"),
 ];
 
+/// The charset's name by MIBenum, for the charsets decoded here.
 pub fn charset_name(mib: u32) -> Option<&'static str> {
     CHARSETS.iter().find(|(m, _)| *m == mib).map(|(_, n)| *n)
 }
 
+/// The MIBenum of a charset name (any case, common aliases as well).
 pub fn charset_by_name(name: &str) -> Option<u32> {
     let name = name.trim();
     match name.to_ascii_lowercase().as_str() {
@@ -78,7 +89,7 @@ pub fn charset_by_name(name: &str) -> Option<u32> {
         .map(|(m, _)| *m)
 }
 
-pub fn is_utf16(mib: u32) -> bool {
+pub(crate) fn is_utf16(mib: u32) -> bool {
     matches!(mib, MIB_UCS_2 | MIB_UTF_16BE | MIB_UTF_16LE | MIB_UTF_16)
 }
 

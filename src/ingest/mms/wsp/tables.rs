@@ -92,6 +92,7 @@ pub const CONTENT_TYPES: &[&str] = &[
     "application/vnd.oma.dcdc",
 ];
 
+/// The well-known content type with this code (WSP Table 40).
 pub fn content_type_name(code: u64) -> Option<&'static str> {
     usize::try_from(code)
         .ok()
@@ -99,6 +100,7 @@ pub fn content_type_name(code: u64) -> Option<&'static str> {
         .copied()
 }
 
+/// The code of a well-known content type (any case), for the encoder.
 pub fn content_type_code(name: &str) -> Option<u8> {
     CONTENT_TYPES
         .iter()
@@ -141,10 +143,15 @@ pub const PARAMETERS: &[&str] = &[
     "path",
 ];
 
+/// Well-known parameter `charset`.
 pub const PARAM_CHARSET: u8 = 0x01;
+/// Well-known parameter `type` (of multipart/related).
 pub const PARAM_TYPE_RELATED: u8 = 0x09;
+/// Well-known parameter `start` (the root of multipart/related).
 pub const PARAM_START: u8 = 0x0A;
+/// Well-known parameter `name`.
 pub const PARAM_NAME: u8 = 0x05;
+/// Well-known parameter `filename`.
 pub const PARAM_FILENAME: u8 = 0x06;
 
 /// Well-known header field names, WSP Table 39 (encoding version 1.1–1.4).
@@ -223,12 +230,18 @@ pub const HEADER_NAMES: &[&str] = &[
     "Cache-Control",
 ];
 
+/// Well-known header Content-Location.
 pub const HDR_CONTENT_LOCATION: u8 = 0x0E;
+/// Well-known header Content-Disposition (encoding versions 1.1–1.3).
 pub const HDR_CONTENT_DISPOSITION: u8 = 0x2E;
+/// Well-known header X-Wap-Application-Id.
 pub const HDR_X_WAP_APPLICATION_ID: u8 = 0x2F;
+/// Well-known header Content-ID.
 pub const HDR_CONTENT_ID: u8 = 0x40;
+/// Well-known header Content-Disposition (encoding version 1.4).
 pub const HDR_CONTENT_DISPOSITION_14: u8 = 0x45;
 
+/// The well-known header with this code (WSP Table 39).
 pub fn header_name(code: u8) -> Option<&'static str> {
     HEADER_NAMES.get(usize::from(code)).copied()
 }

@@ -1,6 +1,7 @@
 //! 3GPP TS 23.040 TPDUs: SMS-DELIVER, SMS-SUBMIT and SMS-STATUS-REPORT
 //! decoded, optionally preceded by the SMSC address that modems prepend
-//! (27.005 PDU mode). The encoder is [`crate::encode::tpdu`].
+//! (27.005 PDU mode).
+#![cfg_attr(feature = "synth", doc = " The encoder is [`crate::encode::tpdu`].")]
 //!
 //! TP-MTI is ambiguous without the direction (§9.2.3.1): 00 is DELIVER or
 //! DELIVER-REPORT, 01 SUBMIT or SUBMIT-REPORT, 10 STATUS-REPORT or COMMAND.
@@ -19,16 +20,20 @@ mod tests;
 /// The TPDU types this decoder understands.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub enum TpduType {
+    /// SMS-DELIVER (§9.2.2.1): SMSC to handset, the MT side.
     #[default]
     #[serde(rename = "SMS-DELIVER")]
     Deliver,
+    /// SMS-SUBMIT (§9.2.2.2): handset to SMSC, the MO side.
     #[serde(rename = "SMS-SUBMIT")]
     Submit,
+    /// SMS-STATUS-REPORT (§9.2.2.3): the SMSC reports on a message sent.
     #[serde(rename = "SMS-STATUS-REPORT")]
     StatusReport,
 }
 
 impl TpduType {
+    /// The type's name in the specification (`SMS-DELIVER`).
     pub fn name(self) -> &'static str {
         match self {
             TpduType::Deliver => "SMS-DELIVER",
@@ -42,12 +47,17 @@ impl TpduType {
 /// Alphanumeric addresses (TON 101) are GSM 7-bit packed.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct TpAddress {
+    /// Type of number, bits 6–4 of the type-of-address octet: 1
+    /// international, 5 alphanumeric, …
     pub ton: u8,
+    /// Numbering plan identification, bits 3–0: 1 ISDN (E.164), …
     pub npi: u8,
+    /// The digits, or the text of an alphanumeric address.
     pub value: String,
 }
 
 impl TpAddress {
+    /// An address of this type, plan and value.
     pub fn new(ton: u8, npi: u8, value: impl Into<String>) -> TpAddress {
         TpAddress {
             ton,
@@ -61,23 +71,34 @@ impl TpAddress {
 /// [`super::user_data::split_tpdu`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Tpdu {
+    /// The SMSC address a modem prepends (3GPP TS 27.005 PDU mode), when
+    /// decoded with it and not empty.
     pub smsc: Option<TpAddress>,
+    /// The TPDU type, from TP-MTI (§9.2.3.1).
     pub kind: TpduType,
+    /// The first octet whole: TP-MTI, TP-VPF, TP-UDHI, … (§9.2.2).
     pub first_octet: u8,
     /// TP-MR (SUBMIT, STATUS-REPORT).
     pub message_reference: Option<u8>,
     /// TP-OA (DELIVER), TP-DA (SUBMIT) or TP-RA (STATUS-REPORT).
     pub address: TpAddress,
+    /// TP-PID (§9.2.3.9): the protocol identifier; 0 for a plain SMS.
     pub pid: u8,
+    /// TP-DCS (3GPP TS 23.038 §4): the alphabet and class of TP-UD.
     pub dcs: Dcs,
     /// TP-SCTS (DELIVER, STATUS-REPORT).
     pub scts: Option<Timestamp>,
+    /// TP-VP (SUBMIT, §9.2.3.12), in the format TP-VPF names.
     pub validity: Validity,
     /// TP-DT and TP-ST (STATUS-REPORT).
     pub discharge_time: Option<Timestamp>,
+    /// TP-ST (STATUS-REPORT, §9.2.3.15): what became of the message.
     pub status: Option<u8>,
+    /// TP-UDHI (§9.2.3.23): TP-UD starts with a user data header.
     pub udhi: bool,
+    /// TP-UDL (§9.2.3.16): septets for GSM 7-bit, octets otherwise.
     pub udl: usize,
+    /// TP-UD as on the wire, header included.
     pub user_data: Vec<u8>,
     /// Offset of TP-UD in the input, for problem offsets.
     pub user_data_offset: usize,
@@ -86,28 +107,67 @@ pub struct Tpdu {
 /// What is wrong with a TPDU, and where (byte offset in the input).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum TpduError {
+    /// A field starts before the end of the input but ends after it.
     #[error("byte {offset}: {field} runs past the end of the TPDU")]
-    Truncated { offset: usize, field: &'static str },
+    Truncated {
+        /// Where the field starts.
+        offset: usize,
+        /// The field's name in the specification (`TP-SCTS`).
+        field: &'static str,
+    },
+    /// TP-MTI 11, which §9.2.3.1 reserves.
     #[error("byte {offset}: TP-MTI 11 is reserved")]
-    ReservedMti { offset: usize },
+    ReservedMti {
+        /// Where the first octet is.
+        offset: usize,
+    },
+    /// An address longer than 20 digits (§9.1.2.5), an SMSC address over 11
+    /// octets, or an SMSC type-of-address without its bit 7 set.
     #[error("byte {offset}: address length {len} is out of range")]
-    BadAddressLength { offset: usize, len: usize },
+    BadAddressLength {
+        /// Where the length octet is.
+        offset: usize,
+        /// The length it declares.
+        len: usize,
+    },
+    /// TP-UDL claims more user data than the input holds.
     #[error("byte {offset}: TP-UDL {udl} needs {needed} octets but {available} remain")]
     UserDataBeyondEnd {
+        /// Where TP-UDL is.
         offset: usize,
+        /// Its value.
         udl: usize,
+        /// The octets it implies in the TPDU's alphabet.
         needed: usize,
+        /// The octets left after it.
         available: usize,
     },
+    /// TP-UDL implies more than the 140 octets TP-UD holds (§9.2.3.24).
     #[error("byte {offset}: TP-UDL {udl} exceeds the 140-octet TP-UD maximum")]
-    UserDataTooLong { offset: usize, udl: usize },
+    UserDataTooLong {
+        /// Where TP-UDL is.
+        offset: usize,
+        /// Its value.
+        udl: usize,
+    },
+    /// Octets after the TPDU's end, where the whole input had to be one.
     #[error("byte {offset}: {count} octets follow the end of the TPDU")]
-    TrailingBytes { offset: usize, count: usize },
+    TrailingBytes {
+        /// Where the TPDU ended.
+        offset: usize,
+        /// How many octets follow.
+        count: usize,
+    },
+    /// Encoding only: a value the wire format cannot carry.
     #[error("cannot encode: {what}")]
-    Unencodable { what: &'static str },
+    Unencodable {
+        /// What could not be encoded.
+        what: &'static str,
+    },
 }
 
 impl TpduError {
+    /// The byte offset the error refers to, where it has one.
     pub fn offset(&self) -> Option<usize> {
         match *self {
             TpduError::Truncated { offset, .. }
@@ -120,6 +180,7 @@ impl TpduError {
         }
     }
 
+    /// Whether the input ended early (rather than being wrong in shape).
     pub fn is_truncation(&self) -> bool {
         matches!(
             self,
