@@ -2,7 +2,7 @@
 //!
 //! Producers submit [`Job`]s (wire bytes, their format, an optional
 //! envelope) through cloneable [`Submitter`]s. Each worker thread owns an
-//! [`Engine::scratch`] and a [`Decoder`](crate::ingest::Decoder), takes jobs
+//! [`Engine::scratch`](crate::Engine::scratch) and a [`Decoder`](crate::ingest::Decoder), takes jobs
 //! in batches, and delivers one [`Outcome`] per job to a callback or a
 //! results channel: in completion order, or in submission order when
 //! [`PipelineBuilder::ordered`] asks for it.

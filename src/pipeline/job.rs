@@ -17,7 +17,7 @@ pub enum JobBytes {
     /// Bytes shared with other jobs.
     Shared(Arc<[u8]>),
     /// A range of a shared buffer: one message of a file read once (see
-    /// [`frames`](crate::ingest::frames)).
+    /// [`frames`](fn@crate::ingest::frames)).
     Slice(Arc<[u8]>, std::ops::Range<usize>),
 }
 
