@@ -7,14 +7,14 @@
 //! lists too large to compile into it, and the block lists.
 //!
 //! The code reads in four parts:
-//! - [`build`]: what runs once, at build: each pattern's engine, the
+//! - `build/`: what runs once, at build: each pattern's engine, the
 //!   databases (cached on disk between starts), the groups.
-//! - [`scan`]: what runs per message, on the immutable stage and a
+//! - `scan/`: what runs per message, on the immutable stage and a
 //!   thread's scratch.
-//! - [`gate`]: conditions every match of a pattern needs, found at build
+//! - `gate/`: conditions every match of a pattern needs, found at build
 //!   and tested per message, so that an expensive pattern runs only where
 //!   it can match.
-//! - [`tuning`]: where each pattern runs, decided by measuring it: the
+//! - `tuning/`: where each pattern runs, decided by measuring it: the
 //!   split of expensive patterns out of the shared databases and the choice
 //!   of lazy DFAs. It changes speed, never a result.
 
@@ -54,10 +54,14 @@ use scan::group::{GroupScratch, TargetGroup};
 /// How one rule was compiled, for `floodwall rules check`.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct RulePlan {
+    /// The rule's id.
     pub id: String,
     #[serde(skip)]
+    /// Where the rule is defined.
     pub origin: Origin,
+    /// What it reads, as rule files spell it.
     pub target: String,
+    /// The channels it applies to.
     pub channels: Vec<Channel>,
     /// The engine of each pattern (one entry for a list rule).
     pub paths: Vec<EnginePath>,
@@ -70,10 +74,10 @@ pub struct SignatureOptions {
     /// compiles everything at every build.
     pub cache_dir: Option<PathBuf>,
     /// Profile every pattern and split the expensive ones out of the shared
-    /// databases (see [`split`]). Results are the same either way.
+    /// databases (see `tuning/split.rs`). Results are the same either way.
     pub split: bool,
     /// The text patterns are profiled on (default: [`builtin_sample`]);
-    /// `rawbody` patterns on its [wire form](tuning::wire_sample).
+    /// `rawbody` patterns on its wire form (`tuning/wire_sample.rs`).
     pub sample: Option<Arc<[u8]>>,
     /// Cost (ns per KB of sample) above which a pattern counts as
     /// expensive, instead of the measured `max(EXPENSIVE_FACTOR × median,
@@ -81,7 +85,7 @@ pub struct SignatureOptions {
     /// which tests use to exercise every path.
     pub expensive_above_ns: Option<f64>,
     /// With the split, let lazy DFAs take the patterns they run faster
-    /// than the shared database (see [`lazy_dfa`]). Results are the same
+    /// than the shared database (see `scan/lazy_dfa.rs`). Results are the same
     /// either way; tests turn it off to exercise every gate.
     pub lazy_dfa: bool,
 }
@@ -102,15 +106,21 @@ impl Default for SignatureOptions {
 /// `floodwall rules check --profile`.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct PatternProfile {
+    /// The rule the pattern belongs to.
     pub rule: String,
+    /// What it reads, as rule files spell it.
     pub target: String,
+    /// The pattern as Hyperscan compiles it.
     pub expression: String,
+    /// The engine it was compiled for.
     pub path: EnginePath,
     /// Nanoseconds per KB of sample, the pattern alone in Hyperscan.
     pub hyperscan_ns_per_kb: Option<f64>,
     /// The same through PCRE2 (measured for expensive patterns only).
     pub pcre2_ns_per_kb: Option<f64>,
+    /// Whether it cost more than the expensive threshold.
     pub expensive: bool,
+    /// Where it runs after the split.
     pub placement: Placement,
     /// Literals one of which every match contains, `word-run>=N`, or
     /// `repeated-word`.

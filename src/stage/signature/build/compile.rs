@@ -39,6 +39,7 @@ pub enum EnginePath {
 }
 
 impl EnginePath {
+    /// The name `rules check` prints.
     pub fn as_str(self) -> &'static str {
         match self {
             EnginePath::Hyperscan => "hyperscan",

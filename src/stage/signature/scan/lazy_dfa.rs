@@ -50,7 +50,7 @@ use crate::stage::signature::build::compile::{EnginePath, PreparedPattern};
 use crate::stage::signature::error::scanned;
 use crate::stage::signature::scan::walk::{walk_together, Walk, MAX_WALKS};
 
-/// Per-thread state cache of one lazy DFA; [the choice](crate::stage::signature::tuning::dfa_choice)
+/// Per-thread state cache of one lazy DFA; the choice (`tuning/dfa_choice.rs`)
 /// keeps only a set of patterns whose states fit well within it on text
 /// they have not seen.
 pub const DFA_CACHE_BYTES: usize = 8 << 20;

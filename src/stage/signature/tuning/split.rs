@@ -84,7 +84,7 @@ pub enum Placement {
     GatedPcre2,
     /// Through PCRE2 on every text (no gate, PCRE2 much cheaper).
     Pcre2,
-    /// In one of the target's [lazy DFAs](crate::stage::signature::scan::lazy_dfa), with other
+    /// In one of the target's lazy DFAs (`scan/lazy_dfa.rs`), with other
     /// patterns that run faster there.
     LazyDfa,
 }
