@@ -31,16 +31,15 @@ use std::sync::Arc;
 use hyperscan::prelude::*;
 
 use build::{cache, compile};
-use scan::{lazy_dfa, lists, regexes, targets};
+use scan::{lists, regexes, targets};
 use tuning::{profile, split};
 
 pub use cache::default_cache_dir;
 pub use compile::EnginePath;
 pub use error::SignatureError;
-pub use lazy_dfa::{DFA_CACHE_BYTES, MAX_REPEAT};
-pub use lists::{BLOOM_MIN_ENTRIES, PHRASES_IN_HYPERSCAN_MAX};
-pub use profile::{builtin_sample, EXPENSIVE_FACTOR, EXPENSIVE_FLOOR_NS};
-pub use split::{Placement, PCRE2_MARGIN};
+pub(crate) use lists::{BLOOM_MIN_ENTRIES, PHRASES_IN_HYPERSCAN_MAX};
+pub(crate) use profile::builtin_sample;
+pub use split::Placement;
 
 use super::{Evidence, ScanContext, Stage, StageError, StageScratch};
 use crate::message::{Channel, Message};
@@ -76,7 +75,7 @@ pub struct SignatureOptions {
     /// Profile every pattern and split the expensive ones out of the shared
     /// databases (see `tuning/split.rs`). Results are the same either way.
     pub split: bool,
-    /// The text patterns are profiled on (default: [`builtin_sample`]);
+    /// The text patterns are profiled on (default: a built-in 64 KB sample of spam and ham text);
     /// `rawbody` patterns on its wire form (`tuning/wire_sample.rs`).
     pub sample: Option<Arc<[u8]>>,
     /// Cost (ns per KB of sample) above which a pattern counts as
