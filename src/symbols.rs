@@ -10,6 +10,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::message::ProblemKind;
+use crate::rules::RuleSet;
 
 /// Index of a symbol in the engine's table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -38,6 +39,25 @@ pub struct SymbolTable {
 }
 
 impl SymbolTable {
+    /// A table of a rule set's symbols: every rule's and meta rule's id,
+    /// score and description, in file order.
+    pub fn for_rules(rules: &RuleSet) -> SymbolTable {
+        let mut table = SymbolTable::default();
+        for (id, score, description) in rules
+            .rules
+            .iter()
+            .map(|r| (&r.id, r.score, &r.description))
+            .chain(rules.metas.iter().map(|m| (&m.id, m.score, &m.description)))
+        {
+            table.register(SymbolDef {
+                name: id.as_str().into(),
+                score,
+                description: description.as_str().into(),
+            });
+        }
+        table
+    }
+
     /// Adds a symbol; an existing name keeps its id and takes the new definition.
     pub fn register(&mut self, def: SymbolDef) -> SymbolId {
         if let Some(id) = self.lookup(&def.name) {

@@ -181,19 +181,7 @@ impl EngineBuilder {
             signature,
             stages: specs,
         } = self;
-        let mut symbols = SymbolTable::default();
-        for (id, score, description) in rules
-            .rules
-            .iter()
-            .map(|r| (&r.id, r.score, &r.description))
-            .chain(rules.metas.iter().map(|m| (&m.id, m.score, &m.description)))
-        {
-            symbols.register(SymbolDef {
-                name: id.as_str().into(),
-                score,
-                description: description.as_str().into(),
-            });
-        }
+        let mut symbols = SymbolTable::for_rules(&rules);
         for builtin in symbols::BUILTINS {
             if symbols.lookup(builtin.name).is_none() {
                 symbols.register(SymbolDef {

@@ -144,14 +144,7 @@ pub struct SignatureScratch {
 /// Profiles every Hyperscan pattern of `rules` on `sample` (default: the
 /// built-in sample), measuring afresh, and reports where each would run.
 pub fn profile(rules: &RuleSet, sample: Option<&[u8]>) -> Result<Vec<PatternProfile>, RuleErrors> {
-    let mut table = SymbolTable::default();
-    for rule in &rules.rules {
-        table.register(crate::symbols::SymbolDef {
-            name: rule.id.as_str().into(),
-            score: rule.score,
-            description: rule.description.as_str().into(),
-        });
-    }
+    let table = SymbolTable::for_rules(rules);
     let options = SignatureOptions {
         cache_dir: None,
         split: true,

@@ -158,14 +158,7 @@ fn phrase_lists_fire_through_hyperscan_or_aho_corasick_by_size() {
 
 fn stage(rules: &str) -> (SignatureStage, usize) {
     let rules = RuleSet::from_toml("t.toml", rules).unwrap();
-    let mut table = SymbolTable::default();
-    for rule in &rules.rules {
-        table.register(crate::symbols::SymbolDef {
-            name: rule.id.as_str().into(),
-            score: rule.score,
-            description: rule.description.as_str().into(),
-        });
-    }
+    let table = SymbolTable::for_rules(&rules);
     let options = SignatureOptions {
         split: false,
         ..SignatureOptions::default()
