@@ -15,6 +15,8 @@
 //! assert_eq!(verdict.action, floodwall::Action::Accept);
 //! ```
 
+/// A trainable spam classifier: hashed features, one logistic model per channel family.
+pub mod classifier;
 pub mod engine;
 pub mod ingest;
 pub mod message;
