@@ -163,6 +163,10 @@ pub struct Features {
     indices: Vec<u32>,
     chars: Vec<u32>,
     words: usize,
+    /// One bit per weight, set for the indices kept: de-duplicating with it
+    /// is linear, where sorting the few thousand indices of a mail cost more
+    /// than extracting them. Every set bit is cleared again after use.
+    seen: Vec<u64>,
 }
 
 impl Features {
@@ -199,11 +203,35 @@ impl Features {
                 transport(&mut sink, msg);
             }
         }
-        self.indices.sort_unstable();
-        self.indices.dedup();
+        self.dedup(params.bits);
     }
 
-    /// The weight indices of the present features, sorted and distinct.
+    /// Drops repeated indices, keeping the first of each in place.
+    fn dedup(&mut self, bits: u8) {
+        let words = (1usize << bits).div_ceil(64);
+        if self.seen.len() < words {
+            self.seen.resize(words, 0);
+        }
+        let seen = &mut self.seen;
+        self.indices.retain(|&i| {
+            let (word, bit) = ((i / 64) as usize, 1u64 << (i % 64));
+            match seen.get_mut(word) {
+                Some(w) if *w & bit == 0 => {
+                    *w |= bit;
+                    true
+                }
+                _ => false,
+            }
+        });
+        for &i in &self.indices {
+            if let Some(w) = seen.get_mut((i / 64) as usize) {
+                *w = 0;
+            }
+        }
+    }
+
+    /// The weight indices of the present features, distinct, in the order
+    /// they were found.
     pub fn indices(&self) -> &[u32] {
         &self.indices
     }
@@ -215,22 +243,27 @@ impl Features {
 
     /// A hash of the feature set: two messages the model cannot tell apart
     /// have the same one, which is what `learn` needs to refuse learning a
-    /// message twice.
+    /// message twice. A sum of mixed indices, so the order they were found
+    /// in does not matter.
     pub fn content_hash(&self) -> u64 {
-        let hash = self
+        let sum = self
             .indices
             .iter()
-            .fold(0x6a09_e667_f3bc_c909, |h, &i| step(h, u64::from(i)));
-        hashing::finish(hash)
+            .fold(self.indices.len() as u64, |h, &i| {
+                h.wrapping_add(hashing::finish(step(0x6a09_e667_f3bc_c909, u64::from(i))))
+            });
+        hashing::finish(sum)
     }
 
     /// Sets the feature indices directly (tests and tools that cache
-    /// extracted features); they are sorted and de-duplicated.
+    /// extracted features); repeats are dropped. Indices must be below
+    /// `2^bits` of the model they are scored with; others are ignored.
     pub fn set_indices(&mut self, indices: &[u32]) {
         self.indices.clear();
         self.indices.extend_from_slice(indices);
-        self.indices.sort_unstable();
-        self.indices.dedup();
+        let top = indices.iter().copied().max().unwrap_or(0);
+        let bits = (32 - top.leading_zeros()).max(1) as u8;
+        self.dedup(bits);
     }
 }
 
@@ -260,6 +293,24 @@ impl Sink<'_> {
         });
         self.hash(hash);
     }
+}
+
+/// A character as tokens read it: lower case (the first character of its
+/// lower-case form), digits as `0`. ASCII, most of the text, takes the
+/// short path.
+#[inline]
+fn fold_char(c: char) -> char {
+    if c.is_ascii() {
+        return if c.is_ascii_digit() {
+            '0'
+        } else {
+            c.to_ascii_lowercase()
+        };
+    }
+    if c.is_numeric() {
+        return '0';
+    }
+    c.to_lowercase().next().unwrap_or(c)
 }
 
 /// Currency signs, read as words of their own: "£1000" is a sign and a
@@ -292,10 +343,7 @@ fn words(sink: &mut Sink<'_>, space: u8, text: &str, count: &mut usize) {
         }
         if c.is_alphanumeric() {
             if len < MAX_WORD_CHARS {
-                let c = if c.is_numeric() { '0' } else { c };
-                for lower in c.to_lowercase() {
-                    hash = step(hash, u64::from(lower));
-                }
+                hash = step(hash, u64::from(fold_char(c)));
             }
             len += 1;
             continue;
@@ -340,8 +388,7 @@ fn char_ngrams<'t>(
                 continue;
             }
             last_space = false;
-            let c = if c.is_numeric() { '0' } else { c };
-            chars.push(u32::from(c.to_lowercase().next().unwrap_or(c)));
+            chars.push(u32::from(fold_char(c)));
         }
         if !last_space {
             chars.push(u32::from(' '));

@@ -239,6 +239,12 @@ impl Model {
     }
 }
 
+/// The checksum a model file's last eight bytes hold (little-endian), of
+/// every byte before them: for tools that write or repair model files.
+pub fn file_checksum(body: &[u8]) -> u64 {
+    checksum(body)
+}
+
 fn u32_at(bytes: &[u8], at: usize) -> u32 {
     let mut buf = [0u8; 4];
     buf.copy_from_slice(&bytes[at..at + 4]);

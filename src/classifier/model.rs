@@ -127,14 +127,15 @@ impl Model {
                 (features.indices().to_vec(), *spam)
             })
             .collect();
+        let borrowed: Vec<(&[u32], bool)> = sets.iter().map(|(f, s)| (f.as_slice(), *s)).collect();
         let mut model = Model::new(family, params, options);
-        model.train_features(&sets);
+        model.train_features(&borrowed);
         model
     }
 
     /// Trains on feature sets extracted with this model's parameters (tools
     /// that extract once and train many models, as cross-validation does).
-    pub fn train_features(&mut self, examples: &[(Vec<u32>, bool)]) {
+    pub fn train_features(&mut self, examples: &[(&[u32], bool)]) {
         let mut order: Vec<usize> = Vec::with_capacity(examples.len());
         let mut features = Features::default();
         for (i, (indices, spam)) in examples.iter().enumerate() {
@@ -207,6 +208,12 @@ impl Model {
         features: &mut Features,
     ) -> LearnOutcome {
         features.extract(msg, self.family, self.params);
+        self.learn_features(features, spam)
+    }
+
+    /// [`Model::learn`] for features already extracted with this model's
+    /// parameters.
+    pub fn learn_features(&mut self, features: &Features, spam: bool) -> LearnOutcome {
         let outcome = self.remember(features.content_hash(), spam);
         if outcome != LearnOutcome::AlreadyLearned {
             self.update(features, spam);
