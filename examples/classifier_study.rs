@@ -6,6 +6,7 @@
 //! cargo run --release --example classifier_study -- sms    [CORPORA]
 //! cargo run --release --example classifier_study -- sms-tune [CORPORA]
 //! cargo run --release --example classifier_study -- mail   [CORPORA]
+//! cargo run --release --example classifier_study -- mail-shipped [CORPORA]
 //! cargo run --release --example classifier_study -- mail-learning [CORPORA]
 //! cargo run --release --example classifier_study -- timing [CORPORA]
 //! cargo run --release --example classifier_study -- save-text  OUT.fwm [CORPORA]
@@ -610,7 +611,7 @@ fn mail_folds(corpus: &Corpus, learner: Learner, params: FeatureParams) -> Vec<(
     out
 }
 
-fn study_mail(dir: &Path) {
+fn study_mail(dir: &Path, only_shipped: bool) {
     let lr = Learner::Logistic(TrainOptions::default());
     let nb = Learner::NaiveBayes { alpha: 1.0 };
     let email = FeatureParams::default_for(Family::Email);
@@ -632,6 +633,9 @@ fn study_mail(dir: &Path) {
         ("LR default + Enron in training", lr, email, true),
         ("LR default + TRANSPORT marks", lr, marked, false),
     ] {
+        if only_shipped && !(enron && matches!(learner, Learner::Logistic(_))) {
+            continue;
+        }
         let started = Instant::now();
         let corpus = load_mail(dir, params, enron);
         let scores = mail_folds(&corpus, learner, params);
@@ -828,7 +832,8 @@ fn main() {
     match args.first().map(String::as_str) {
         Some("sms") => study_sms(&corpora_dir(args.get(1)), SMS_EXTRA_CAP),
         Some("sms-tune") => tune_sms(&corpora_dir(args.get(1))),
-        Some("mail") => study_mail(&corpora_dir(args.get(1))),
+        Some("mail") => study_mail(&corpora_dir(args.get(1)), false),
+        Some("mail-shipped") => study_mail(&corpora_dir(args.get(1)), true),
         Some("mail-learning") => learning_curve(&corpora_dir(args.get(1))),
         Some("timing") => timing(&corpora_dir(args.get(1))),
         Some(save @ ("save-text" | "save-email")) => {
@@ -847,7 +852,7 @@ fn main() {
             );
         }
         _ => {
-            eprintln!("usage: classifier_study sms|sms-tune|mail|mail-learning|timing [CORPORA] | save-text|save-email OUT [CORPORA]");
+            eprintln!("usage: classifier_study sms|sms-tune|mail|mail-shipped|mail-learning|timing [CORPORA] | save-text|save-email OUT [CORPORA]");
             std::process::exit(2);
         }
     }
