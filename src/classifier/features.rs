@@ -110,7 +110,8 @@ impl FeatureParams {
 /// At most this many words of a message's text are read: the spam signal of
 /// a mail is in its first screens, and the cost of scoring stays bounded.
 /// In the study 1,000 words caught as much as 3,000 (SC at BH ≤ 0.5%
-/// 92.76% against 92.74%) for about half the extraction time.
+/// 92.76% against 92.74%) and cost less: 14–16 against 19–20 µs of CPU
+/// to extract and score a mail (two interleaved runs, busy machine).
 const MAX_WORDS: usize = 1000;
 /// Characters of a short text read for character n-grams.
 const MAX_NGRAM_CHARS: usize = 1000;

@@ -85,12 +85,13 @@
 //! 91.4% after 100 messages, 93.9% after 300, 98.8% after 1,000 (at the
 //! model's own p ≥ 0.5: SC 94.3%, BH 0.29%).
 //!
-//! **Cost.** Extracting and scoring: 5.9 µs per SMS (the collection),
-//! 33 µs per mail (phishing_pot 2024 and openwrt-devel 2020), medians of 7
-//! passes; loading a model: 1.3 ms for text (2^18 weights, 2.0 MiB), 5.2 ms
-//! for email (2^20, 8.3 MiB), median of 11. The budget for the
-//! whole engine is 4 µs per SMS, so the character n-grams (80% of an SMS's
-//! features) are where the next saving is.
+//! **Cost.** Extracting and scoring, thread CPU time, median of 7 passes:
+//! 2.6–3.9 µs per SMS (the collection), 14–16 µs per mail (phishing_pot
+//! 2024 and openwrt-devel 2020); loading a model: 0.9–1.4 ms for text
+//! (2^18 weights, 2.0 MiB), 3.9–5.5 ms for email (2^20, 8.3 MiB), median of
+//! 11 (ranges over runs on a 2-core machine at load 8–10). The issue's
+//! budget for the whole engine is 4 µs per SMS, so the character n-grams
+//! (80% of an SMS's features) are where the next saving is.
 
 mod features;
 mod format;
