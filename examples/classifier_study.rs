@@ -24,9 +24,8 @@ use std::time::Instant;
 use floodwall::classifier::metrics::{roc_auc, sc_at_bh, Confusion};
 use floodwall::classifier::{Family, FeatureKinds, FeatureParams, Features, Model, TrainOptions};
 use floodwall::ingest::record::SmsRecord;
-use floodwall::ingest::Protocol;
 use floodwall::ingest::{email, mbox, IngestConfig};
-use floodwall::message::{Channel, Message, TextPart};
+use floodwall::message::{Channel, Message};
 
 /// Scores with their labels (`true` = spam).
 type Scores = Vec<(f32, bool)>;
@@ -98,16 +97,14 @@ fn read_enron(path: &Path) -> Vec<(Message<'static>, bool)> {
             let value: serde_json::Value = serde_json::from_str(line).ok()?;
             let body = value.get("text")?.as_str()?;
             let spam = value.get("label")?.as_str()? == "spam";
-            let mut msg = Message::new(Channel::Email, Vec::new().into(), Protocol::None);
             let (subject, body) = match body.strip_prefix("Subject: ") {
                 Some(rest) => rest.split_once('\n').unwrap_or((rest, "")),
                 None => ("", body),
             };
+            // A text record turned mail: no headers, one text part.
+            let mut msg = sms(body);
+            msg.channel = Channel::Email;
             msg.subject = Some(subject.to_string());
-            msg.text_parts.push(TextPart {
-                content_type: "text/plain".into(),
-                text: body.to_string(),
-            });
             Some((msg, spam))
         })
         .collect()

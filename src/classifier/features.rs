@@ -22,7 +22,10 @@ use super::Family;
 
 /// A set of feature kinds, stored as a bit mask in the model file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct FeatureKinds(pub u32);
+pub struct FeatureKinds(
+    /// The mask, as stored in the model file.
+    pub u32,
+);
 
 impl FeatureKinds {
     /// Words of the subject and the text parts (digits read as `0`).
@@ -81,6 +84,7 @@ pub struct FeatureParams {
     /// Seeds the token hash: two models with different seeds collide on
     /// different tokens.
     pub seed: u32,
+    /// Which tokens are read.
     pub kinds: FeatureKinds,
 }
 

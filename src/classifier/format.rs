@@ -44,35 +44,83 @@ const CHECKSUM_LEN: usize = 8;
 /// Why a model file could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
+    /// Fewer bytes than a header and checksum.
     #[error("model file is {len} bytes, shorter than the {min}-byte header and checksum")]
-    TooShort { len: usize, min: usize },
+    TooShort {
+        /// The file's length.
+        len: usize,
+        /// The least a model file can be.
+        min: usize,
+    },
+    /// The first eight bytes are not `FWMODEL\0`.
     #[error("not a floodwall model file (bad magic bytes)")]
     BadMagic,
+    /// Written by a version of the format this code does not read.
     #[error("model format version {found}; this floodwall reads version {supported}: retrain or upgrade")]
-    UnsupportedVersion { found: u16, supported: u16 },
+    UnsupportedVersion {
+        /// The file's version.
+        found: u16,
+        /// The version this code reads.
+        supported: u16,
+    },
+    /// The family byte names no family.
     #[error("unknown model family {0} (1 = text, 2 = email)")]
     UnknownFamily(u8),
+    /// The hash-bits byte is outside [`FeatureParams::BITS`].
     #[error("hash bits {0} outside 10..=26")]
     BadHashBits(u8),
+    /// The feature mask has bits this code does not know how to extract.
     #[error("feature kinds {0:#x} include kinds this floodwall does not know: retrain or upgrade")]
     UnknownFeatureKinds(u32),
+    /// The length disagrees with what the header says the file holds.
     #[error("model file is {found} bytes; its header says {expected} (truncated or padded)")]
-    WrongLength { expected: u64, found: usize },
+    WrongLength {
+        /// The length the header implies.
+        expected: u64,
+        /// The file's length.
+        found: usize,
+    },
+    /// The trailer does not match the bytes before it.
     #[error(
         "checksum mismatch (stored {stored:#018x}, computed {computed:#018x}): the file is corrupt"
     )]
-    ChecksumMismatch { stored: u64, computed: u64 },
+    ChecksumMismatch {
+        /// The checksum in the file.
+        stored: u64,
+        /// The checksum of its bytes.
+        computed: u64,
+    },
+    /// A weight or step-size sum is NaN or infinite.
     #[error("{what} {index} is not a finite number")]
-    NotFinite { what: &'static str, index: usize },
+    NotFinite {
+        /// Which array.
+        what: &'static str,
+        /// The position in it.
+        index: usize,
+    },
+    /// A training option in the header cannot be trained with.
     #[error("training option {0} is out of range")]
     BadOption(&'static str),
+    /// The learned-message hashes are not sorted and distinct.
     #[error("learned-message hash {index} is out of order")]
-    UnsortedLearned { index: usize },
+    UnsortedLearned {
+        /// The first hash out of order.
+        index: usize,
+    },
+    /// A model for the other family where one was asked for.
     #[error("model is for {found} messages, expected {expected}")]
-    FamilyMismatch { expected: Family, found: Family },
+    FamilyMismatch {
+        /// The family asked for.
+        expected: Family,
+        /// The file's family.
+        found: Family,
+    },
+    /// The file could not be read or written.
     #[error("{path}: {source}")]
     Io {
+        /// The model file.
         path: String,
+        /// What the system said.
         source: std::io::Error,
     },
 }

@@ -104,7 +104,9 @@ pub fn roc_auc(scored: &[(f32, bool)]) -> Option<f64> {
 /// `max_bh` of the ham: the lowest threshold whose BH is within the bound.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct OperatingPoint {
+    /// Scores at or above it are called spam.
     pub threshold: f32,
+    /// The counts at that threshold.
     pub confusion: Confusion,
 }
 
