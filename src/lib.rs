@@ -76,6 +76,8 @@
 
 #![warn(missing_docs)]
 
+/// A trainable spam classifier: hashed features, one logistic model per channel family.
+pub mod classifier;
 pub mod clock;
 #[cfg(any(test, feature = "synth"))]
 pub mod encode;

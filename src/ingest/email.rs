@@ -7,6 +7,7 @@
 //! bytes: the caller sets `Message::envelope` after parsing.
 
 mod html;
+mod lenient_base64;
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
@@ -198,11 +199,13 @@ impl<'a> PartWalker<'_, '_, 'a> {
                 );
                 return;
             }
-            self.part(part, depth);
+            self.part(part, parsed.raw_message(), depth);
         }
     }
 
-    fn part(&mut self, part: &MessagePart<'_>, depth: usize) {
+    /// `raw` is the message the part's offsets point into (a nested
+    /// message's own bytes for its parts).
+    fn part(&mut self, part: &MessagePart<'_>, raw: &[u8], depth: usize) {
         let content_type = content_type(part);
         self.details.parts.push(MimePart {
             depth,
@@ -219,6 +222,16 @@ impl<'a> PartWalker<'_, '_, 'a> {
         }
         if matches!(part.body, PartType::Text(_) | PartType::Html(_)) {
             self.check_charset(part);
+        }
+        if let Some(text) = lenient_base64_text(part, &content_type, raw) {
+            urls::extract(&text, &mut self.msg.urls);
+            let text = if content_type == "text/html" {
+                html::html_to_text(&text)
+            } else {
+                text
+            };
+            self.msg.text_parts.push(TextPart { content_type, text });
+            return;
         }
         match &part.body {
             PartType::Text(text) => {
@@ -266,6 +279,26 @@ impl PartWalker<'_, '_, '_> {
             );
         }
     }
+}
+
+/// The text of a text part whose base64 mail-parser could not decode,
+/// decoded leniently (see [`lenient_base64`]) and then from its charset.
+/// The part stays marked `FW_MALFORMED_MIME`: clients show it, but a
+/// well-behaved mailer does not send it.
+fn lenient_base64_text(part: &MessagePart<'_>, content_type: &str, raw: &[u8]) -> Option<String> {
+    let is_base64 = part
+        .content_transfer_encoding()
+        .is_some_and(|cte| cte.trim().eq_ignore_ascii_case("base64"));
+    if !part.is_encoding_problem || !is_base64 || !content_type.starts_with("text/") {
+        return None;
+    }
+    let body = raw.get(part.offset_body as usize..part.offset_end as usize)?;
+    let bytes = lenient_base64::decode(body);
+    let charset = part.content_type().and_then(|ct| ct.attribute("charset"));
+    Some(match charset.and_then(|c| charset_decoder(c.as_bytes())) {
+        Some(decode) => decode(&bytes),
+        None => String::from_utf8_lossy(&bytes).into_owned(),
+    })
 }
 
 /// Media types most parts have, named without allocating (every part's
@@ -549,6 +582,27 @@ mod tests {
                 ("Comments", true, "café", false),
             ]
         );
+    }
+
+    #[test]
+    fn base64_broken_by_stray_bytes_is_decoded_leniently_and_still_marked() {
+        let msg = parse_str(
+            "Subject: x\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\n\
+             Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+             \r\nQ2xhaW0geW91ciBwcml6ZSBh\r\n\r\n.dCBodHRwOi8vcC5leGFtcGxlL3gg4oKs\r\n--b\r\n\
+             Content-Type: text/html\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+             PHA+PGEgaHJlZj0iaHR0cDovL2guZXhhbXBsZS9wIj5o\r\n\r\nZXJlPC9hPjwvcD4\r\n\r\n_____\r\n--b--\r\n",
+        );
+        let texts: Vec<_> = msg.text_parts.iter().map(|p| p.text.trim()).collect();
+        assert_eq!(texts, ["Claim your prize at http://p.example/x €", "here"]);
+        assert_eq!(msg.text_parts[1].content_type, "text/html");
+        assert_eq!(msg.urls, ["http://p.example/x", "http://h.example/p"]);
+        let marked = msg
+            .problems
+            .iter()
+            .filter(|p| p.kind == ProblemKind::MalformedMime)
+            .count();
+        assert_eq!(marked, 2, "{:?}", msg.problems);
     }
 
     #[test]
