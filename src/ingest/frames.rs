@@ -40,16 +40,24 @@ pub fn frames(format: Format, bytes: &[u8]) -> Result<Vec<Frame>, IngestError> {
     Ok(match format {
         Format::Auto => return Err(IngestError::UnknownFormat),
         Format::Eml | Format::Mms => whole(),
-        Format::Mbox => mbox::split(bytes)
-            .map(|message| {
-                let start = offset_in(bytes, message);
-                Frame {
-                    range: start..start + message.len(),
-                    format: Format::Eml,
-                    line: line_at(bytes, start),
-                }
-            })
-            .collect(),
+        Format::Mbox => {
+            // Lines are counted from the previous message on, not from the
+            // start of the file each time: that was quadratic in the size
+            // of an mbox (18% of a scan of the phishing corpus).
+            let (mut line, mut counted) = (1, 0);
+            mbox::split(bytes)
+                .map(|message| {
+                    let start = offset_in(bytes, message);
+                    line += memchr::memchr_iter(b'\n', &bytes[counted.min(start)..start]).count();
+                    counted = start;
+                    Frame {
+                        range: start..start + message.len(),
+                        format: Format::Eml,
+                        line,
+                    }
+                })
+                .collect()
+        }
         Format::Jsonl => lines(bytes, Format::Jsonl, |_| true),
         Format::Tpdu => lines(bytes, Format::Tpdu, |line| !line.starts_with(b"#")),
         Format::Smpp if !looks_like_smpp(bytes) && detect::hex_lines(bytes).is_ok() => {
@@ -109,10 +117,6 @@ fn offset_in(whole: &[u8], part: &[u8]) -> usize {
     (part.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize)
 }
 
-fn line_at(bytes: &[u8], offset: usize) -> usize {
-    1 + memchr::memchr_iter(b'\n', &bytes[..offset.min(bytes.len())]).count()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,11 +141,16 @@ mod tests {
 
     #[test]
     fn mbox_messages_become_eml_frames() {
-        let bytes = b"From a@b Mon Jan  1 00:00:00 2024\nSubject: 1\n\nx\nFrom c@d Mon Jan  1 00:00:00 2024\nSubject: 2\n\ny\n";
+        let bytes = b"From a@b Mon Jan  1 00:00:00 2024\nSubject: 1\n\nx\nFrom c@d Mon Jan  1 00:00:00 2024\nSubject: 2\n\ny\nFrom e@f Mon Jan  1 00:00:00 2024\nSubject: 3\n\nz\n";
         let frames = frames(Format::Mbox, bytes).expect("frames");
-        assert_eq!(frames.len(), 2);
+        assert_eq!(frames.len(), 3);
         assert!(frames.iter().all(|f| f.format == Format::Eml));
-        assert_eq!(frames[1].line, 6, "the message starts after its From_ line");
+        let lines: Vec<usize> = frames.iter().map(|f| f.line).collect();
+        assert_eq!(
+            lines,
+            [2, 6, 10],
+            "each message starts after its From_ line"
+        );
         assert!(texts(bytes, &frames)[1].contains("Subject: 2"));
     }
 
