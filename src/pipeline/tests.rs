@@ -311,7 +311,7 @@ fn producers_are_woken_per_half_queue_not_per_batch() {
 }
 
 /// An engine of `engine()`'s rule with its own `tag` threshold.
-fn engine_tagging_at(tag: f64) -> Arc<Engine> {
+fn engine_tagging_at(tag: f64) -> Engine {
     static CALLS: AtomicU64 = AtomicU64::new(0);
     let call = CALLS.fetch_add(1, Ordering::Relaxed);
     let dir = std::env::temp_dir().join(format!(
@@ -328,7 +328,7 @@ fn engine_tagging_at(tag: f64) -> Arc<Engine> {
         .expect("write policy");
     let engine = Engine::from_dir(&dir).expect("test rules compile");
     let _ = std::fs::remove_dir_all(&dir);
-    Arc::new(engine)
+    engine
 }
 
 #[test]
@@ -351,17 +351,14 @@ fn a_truncated_job_gets_the_oversize_problem_and_others_do_not() {
 
 #[test]
 fn outcomes_carry_the_tag_threshold_of_the_engine_that_scanned_them() {
-    let reloadable = ReloadableEngine::shared(engine_tagging_at(4.5));
+    let reloadable = ReloadableEngine::new(engine_tagging_at(4.5));
     let (pipeline, results) = Pipeline::builder(reloadable.clone())
         .threads(1)
         .with_results();
     let mail = || Job::new(b"Subject: hi\r\n\r\nhello\r\n".to_vec(), Format::Eml);
     pipeline.submit(mail()).unwrap();
     assert_eq!(results.recv().unwrap().tag_threshold, Some(4.5));
-    let swapped = Arc::try_unwrap(engine_tagging_at(7.25))
-        .ok()
-        .expect("sole owner");
-    reloadable.swap(swapped);
+    reloadable.swap(engine_tagging_at(7.25));
     pipeline.submit(mail()).unwrap();
     assert_eq!(results.recv().unwrap().tag_threshold, Some(7.25));
     pipeline.finish();
