@@ -4,6 +4,9 @@
 //! Dropping it sends SIGTERM and waits; [`MilterService::stop`] does the same
 //! and returns the exit status, for tests of the shutdown itself.
 
+// Each test crate that includes this file uses only part of it.
+#![allow(dead_code)]
+
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -21,6 +24,17 @@ impl MilterService {
     /// Starts the binary over the rules in `rules` (a directory the test
     /// owns) and waits until both its ports answer.
     pub fn start(rules: &Path) -> Result<MilterService, String> {
+        MilterService::start_with(rules, "", &[])
+    }
+
+    /// As [`start`](Self::start), with `config` as its configuration file
+    /// (TOML; the flags still name the TCP listener and metrics port) and
+    /// more listeners (`unix:/path`).
+    pub fn start_with(
+        rules: &Path,
+        config: &str,
+        more_listeners: &[String],
+    ) -> Result<MilterService, String> {
         let dir = std::env::temp_dir().join(format!(
             "floodwall-milter-{}-{}",
             std::process::id(),
@@ -31,10 +45,15 @@ impl MilterService {
         let metrics = SocketAddr::from(([127, 0, 0, 1], free_port()?));
         let log = std::fs::File::create(dir.join("milter.log"))
             .map_err(|e| format!("creating the log: {e}"))?;
+        let config_file = dir.join("milter.toml");
+        std::fs::write(&config_file, config).map_err(|e| format!("writing the config: {e}"))?;
         let child = Command::new(env!("CARGO_BIN_EXE_floodwall"))
             .arg("milter")
+            .arg("--config")
+            .arg(&config_file)
             .arg("--listen")
             .arg(format!("inet:{}@{}", milter.port(), milter.ip()))
+            .args(more_listeners.iter().flat_map(|l| ["--listen", l.as_str()]))
             .arg("--metrics")
             .arg(metrics.to_string())
             .arg("--rules")
@@ -53,6 +72,11 @@ impl MilterService {
         };
         service.wait_for_ports()?;
         Ok(service)
+    }
+
+    /// The milter's TCP address.
+    pub fn milter_addr(&self) -> SocketAddr {
+        self.milter
     }
 
     /// `smtpd_milters` for Postfix.
