@@ -246,3 +246,108 @@ async fn scan<S: AsyncWrite + Unpin>(
     let required = outcome.tag_threshold.unwrap_or(f64::INFINITY);
     Ok(session.verdict(verdict, required, &shared.replies)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use floodwall::pipeline::Pipeline;
+    use floodwall::Engine;
+    use tokio::io::DuplexStream;
+
+    fn frame(code: u8, data: &[u8]) -> Vec<u8> {
+        let mut out = ((data.len() + 1) as u32).to_be_bytes().to_vec();
+        out.push(code);
+        out.extend_from_slice(data);
+        out
+    }
+
+    async fn reply(stream: &mut DuplexStream) -> Option<(u8, Vec<u8>)> {
+        let mut len = [0u8; 4];
+        stream.read_exact(&mut len).await.ok()?;
+        let mut body = vec![0u8; u32::from_be_bytes(len) as usize];
+        stream.read_exact(&mut body).await.ok()?;
+        Some((*body.first()?, body[1..].to_vec()))
+    }
+
+    fn engine() -> Engine {
+        let dir = std::env::temp_dir().join(format!("floodwall-conn-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        std::fs::write(
+            dir.join("t.toml"),
+            "[[rule]]\nid = \"T\"\ndescription = \"t\"\nscore = 6.0\ntarget = \"body\"\nkind = \"literal\"\npattern = 'tag-this-one'\n",
+        )
+        .expect("write");
+        let engine = Engine::from_dir(&dir).expect("rules compile");
+        let _ = std::fs::remove_dir_all(&dir);
+        engine
+    }
+
+    /// The only worker is kept busy by a job whose reply sleeps, so the
+    /// milter's scan waits in the queue: PROGRESS must go out meanwhile,
+    /// then the verdict.
+    #[test]
+    fn progress_keeps_the_mta_waiting_while_a_scan_is_queued() {
+        let pipeline = Pipeline::builder(engine())
+            .threads(1)
+            .batch(1)
+            .on_result(|_| {});
+        let blocker = Job::new(b"Subject: x\r\n\r\nx\r\n".to_vec(), Format::Eml)
+            .with_reply(|_| std::thread::sleep(Duration::from_millis(1600)));
+        pipeline.submit(blocker).expect("submit");
+        let shared = Arc::new(Shared {
+            submitter: pipeline.submitter(),
+            metrics: Arc::new(Metrics::default()),
+            session: SessionConfig::default(),
+            replies: ReplyConfig::default(),
+            max_frame: codec::DEFAULT_MAX_FRAME,
+            connect_timeout: Duration::from_secs(5),
+            read_timeout: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(5),
+            progress_every: Duration::from_millis(300),
+            next_token: AtomicU64::new(1),
+        });
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let (progress, headers, last) = runtime.block_on(async {
+            let (mut mta, milter) = tokio::io::duplex(1 << 16);
+            let (_stop, shutdown) = watch::channel(false);
+            let server = tokio::spawn(serve(milter, 1, Arc::clone(&shared), shutdown));
+            let mut offer = 6u32.to_be_bytes().to_vec();
+            offer.extend_from_slice(&0x1ffu32.to_be_bytes());
+            offer.extend_from_slice(&0x1f_ffffu32.to_be_bytes());
+            mta.write_all(&frame(b'O', &offer)).await.expect("write");
+            assert_eq!(reply(&mut mta).await.expect("OPTNEG").0, b'O');
+            for step in [
+                frame(b'C', b"client\0U"),
+                frame(b'M', b"<alice@example.org>\0"),
+                frame(b'R', b"<bob@example.test>\0"),
+                frame(b'L', b"Subject\0 hi\0"),
+                frame(b'N', b""),
+                frame(b'B', b"tag-this-one\r\n"),
+                frame(b'E', b""),
+            ] {
+                mta.write_all(&step).await.expect("write");
+            }
+            let mut progress = 0;
+            let mut headers = String::new();
+            let last = loop {
+                let (code, data) = reply(&mut mta).await.expect("a reply");
+                match code {
+                    b'p' => progress += 1,
+                    b'c' | b'a' | b'r' | b't' | b'd' | b'y' => break code,
+                    b'h' | b'i' => headers.push_str(&String::from_utf8_lossy(&data)),
+                    _ => {}
+                }
+            };
+            mta.write_all(&frame(b'Q', b"")).await.expect("write");
+            server.await.expect("server task");
+            (progress, headers, last)
+        });
+        assert!(progress >= 2, "{progress} PROGRESS frames");
+        assert!(headers.contains("X-Spam-Flag\0YES"), "{headers:?}");
+        assert_eq!(last, b'c');
+        pipeline.finish();
+    }
+}
