@@ -99,7 +99,9 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let mut session = Session::new(shared.session.clone());
-    let mut buf: Vec<u8> = Vec::with_capacity(16 * 1024);
+    // Grown as frames need (a 64 KiB body chunk at most per frame the MTA
+    // sends) and let go between messages: an idle connection holds little.
+    let mut buf: Vec<u8> = Vec::new();
     let mut out: Vec<u8> = Vec::with_capacity(1024);
     let mut started = false;
     loop {
@@ -121,6 +123,9 @@ where
             }
         }
         buf.drain(..pos);
+        if buf.is_empty() && buf.capacity() > IDLE_BUFFER {
+            buf = Vec::new();
+        }
         if *shutdown.borrow() && buf.is_empty() && !session.in_message() {
             return Ok(());
         }
@@ -147,15 +152,18 @@ where
     }
 }
 
-/// Appends what the socket has (up to 64 KiB) to `buf`.
+/// The read buffer a connection keeps between frames; more is freed.
+const IDLE_BUFFER: usize = 64 * 1024;
+
+/// Appends what the socket has to `buf`, straight into its spare capacity
+/// (no buffer on the task's stack: ten thousand idle connections must stay
+/// small).
 async fn read_more<S: AsyncRead + Unpin>(
     stream: &mut S,
     buf: &mut Vec<u8>,
 ) -> std::io::Result<usize> {
-    let mut chunk = [0u8; 64 * 1024];
-    let n = stream.read(&mut chunk).await?;
-    buf.extend_from_slice(&chunk[..n]);
-    Ok(n)
+    buf.reserve(4096);
+    stream.read_buf(buf).await
 }
 
 async fn send<S: AsyncWrite + Unpin>(
