@@ -9,7 +9,8 @@
 #
 # Prints messages/s, the account from Postfix's log (delivered + rejected +
 # held = sent), the milter's RSS before and after, and p99 latency from
-# /metrics; exits non-zero when a message is unaccounted for or a verdict
+# /metrics; then holds IDLE negotiated milter connections open at once and
+# shows the RSS with them; exits non-zero when a message is unaccounted for or a verdict
 # count is off. Needs root (Postfix's master) and installs postfix with
 # apt-get when smtp-source is missing.
 #
@@ -18,6 +19,7 @@
 set -euo pipefail
 
 MESSAGES=${MESSAGES:-20000}
+IDLE=${IDLE:-10000}     # idle negotiated connections held open after the run
 SESSIONS=${SESSIONS:-50}
 THREADS=${THREADS:-2}
 BIN=${FLOODWALL:-${CARGO_TARGET_DIR:-target}/release/floodwall}
@@ -56,6 +58,7 @@ printf 'From: alice@example.org\nTo: bob@sink.test\nSubject: minutes of the meet
 printf 'From: promo@example.org\nTo: bob@sink.test\nSubject: test\n\nXJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X\n' > "$WORK/spam.eml"
 printf 'From: carol@example.org\nTo: bob@sink.test\nSubject: parcel\n\nPlease review load-run-hold-marker before release.\n' > "$WORK/hold.eml"
 
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 "$BIN" milter --listen "inet:$MILTER_PORT@127.0.0.1" --metrics "127.0.0.1:$METRICS_PORT" \
     --rules "$WORK/rules" --threads "$THREADS" 2> "$WORK/milter.log" &
 MILTER_PID=$!
@@ -160,6 +163,29 @@ echo "postfix log:       delivered $DELIVERED + rejected $REJECTED + held $HELD 
 echo "milter RSS:        before ${RSS_BEFORE} kB, after ${RSS_AFTER} kB"
 echo "scan latency:      p50 <= ${P50} s, p99 <= ${P99} s (histogram bucket bounds, /metrics)"
 grep -E '^floodwall_(messages_total|actions_total|errors_total|reloads_total|connections_total)' "$WORK/metrics.txt" | grep -v ' 0$' | sed 's/^/  /'
+if [ "$IDLE" -gt 0 ]; then
+    # Each connection negotiates (OPTNEG answered), then says nothing.
+    python3 - "$MILTER_PORT" "$IDLE" "$MILTER_PID" "$METRICS_PORT" <<'PY'
+import socket, struct, sys, urllib.request
+port, count, pid, metrics = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+offer = struct.pack(">IcIII", 13, b"O", 6, 0x1FF, 0x1FFFFF)
+conns = []
+for _ in range(count):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(offer)
+    conns.append(s)
+for s in conns:
+    s.settimeout(30)
+    head = s.recv(5)
+    assert head[4:5] == b"O", head
+rss = [l.split()[1] for l in open(f"/proc/{pid}/status") if l.startswith("VmRSS")][0]
+page = urllib.request.urlopen(f"http://127.0.0.1:{metrics}/metrics").read().decode()
+open_now = [l.split()[1] for l in page.splitlines() if l.startswith("floodwall_connections_open ")][0]
+print(f"idle connections:  {count} negotiated and held: RSS {rss} kB, connections_open {open_now}")
+for s in conns:
+    s.close()
+PY
+fi
 grep -q 'reload failed; the old rules keep serving' "$WORK/milter.log" \
     && echo "SIGHUP with a broken rule file: reload failed, old rules kept serving" \
     || { echo "no failed reload in the milter log" >&2; exit 1; }
