@@ -14,7 +14,6 @@
 
 mod config;
 mod connection;
-mod listen;
 mod metrics;
 
 use std::net::SocketAddr;
@@ -25,6 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use floodwall::engine::ReloadableEngine;
+use floodwall::milter::listen::ListenAddr;
 use floodwall::milter::reply::ReplyConfig;
 use floodwall::milter::session::SessionConfig;
 use floodwall::pipeline::Pipeline;
@@ -35,7 +35,6 @@ use tokio::sync::{mpsc, watch, Semaphore};
 
 use config::{Config, Timeouts};
 use connection::Shared;
-pub use listen::ListenAddr;
 use metrics::{ErrorKind, Metrics};
 
 /// `floodwall milter` flags; each overrides the configuration file.

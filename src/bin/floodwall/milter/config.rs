@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::listen::ListenAddr;
+use floodwall::milter::listen::ListenAddr;
 
 /// What `floodwall milter` runs with: the file, then the flags over it.
 #[derive(Clone, Debug, Deserialize)]

@@ -5,6 +5,8 @@
 //! `smfi_setconn` syntax; a missing `@HOST` means every address) and
 //! `unix:/path` (also `local:/path`). An operator copies the same string
 //! into the MTA's configuration, so the service accepts exactly that form.
+//! The parser is the library's (and fuzzed) so that any server, not only
+//! `floodwall milter`, reads the same strings the same way.
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
