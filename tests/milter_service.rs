@@ -14,8 +14,8 @@ use std::time::Duration;
 use milter_service::MilterService;
 use postfix::{Postfix, PostfixConfig, DOMAIN};
 
-/// A rules directory of the test's own: a word per action, at the default
-/// thresholds (tag 5, quarantine 10, reject 15).
+/// A rules directory of the test's own: a word per action, at thresholds
+/// tag 5, quarantine 10, tempfail 13, reject 15.
 fn rules_dir(name: &str, rejected_word: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "floodwall-milter-rules-{name}-{}",
@@ -37,9 +37,12 @@ fn write_rules(dir: &Path, rejected_word: &str) {
         rule("TEST_REJECT", 20.0, rejected_word),
         rule("TEST_HOLD", 12.0, "hold-this-one"),
         rule("TEST_TAG", 6.0, "tag-this-one"),
+        rule("TEST_RETRY", 14.0, "retry-this-one"),
     ]
     .concat();
     std::fs::write(dir.join("test.toml"), text).expect("write rules");
+    let policy = "[actions]\ntag = 5.0\nquarantine = 10.0\ntempfail = 13.0\nreject = 15.0\n";
+    std::fs::write(dir.join("policy.toml"), policy).expect("write policy");
 }
 
 fn start(rules: &Path) -> (MilterService, Postfix) {
@@ -73,6 +76,12 @@ fn verdicts_take_their_path_through_postfix() {
         rejected.contains("550 5.7.1 Message rejected as spam"),
         "{rejected}\nmilter log:\n{}",
         service.log()
+    );
+
+    let retry = send(&postfix, "later", "retry-this-one now");
+    assert!(
+        retry.contains("451 4.7.1 Message deferred, try again later"),
+        "{retry}"
     );
 
     let ham = send(&postfix, "lunch", "see you at noon");
@@ -110,13 +119,14 @@ fn verdicts_take_their_path_through_postfix() {
 
     let page = service.metrics().unwrap_or_else(|e| panic!("{e}"));
     for line in [
-        "floodwall_messages_total 4\n",
+        "floodwall_messages_total 5\n",
+        "floodwall_actions_total{action=\"tempfail\"} 1\n",
         "floodwall_actions_total{action=\"reject\"} 1\n",
         "floodwall_actions_total{action=\"quarantine\"} 1\n",
         "floodwall_actions_total{action=\"tag\"} 1\n",
         "floodwall_actions_total{action=\"accept\"} 1\n",
         "floodwall_symbols_total{symbol=\"TEST_HOLD\"} 1\n",
-        "floodwall_scan_seconds_count 4\n",
+        "floodwall_scan_seconds_count 5\n",
     ] {
         assert!(page.contains(line), "no {line:?} in\n{page}");
     }
