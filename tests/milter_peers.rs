@@ -138,6 +138,12 @@ fn bad_peers_get_a_closed_connection_and_the_service_goes_on() {
 
 /// A whole message in raw frames; returns the replies to end of body.
 fn one_message<S: Read + Write>(stream: &mut S, body: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    begin_message(stream, body);
+    end_message(stream)
+}
+
+/// Negotiation and a message up to its body, each step answered.
+fn begin_message<S: Read + Write>(stream: &mut S, body: &[u8]) {
     stream.write_all(&optneg()).expect("write");
     assert_eq!(reply(stream).expect("OPTNEG").0, b'O');
     let steps: Vec<Vec<u8>> = vec![
@@ -155,6 +161,10 @@ fn one_message<S: Read + Write>(stream: &mut S, body: &[u8]) -> Vec<(u8, Vec<u8>
         let (code, _) = reply(stream).expect("a reply to each step");
         assert!(code == b'c' || code == b's', "reply {}", char::from(code));
     }
+}
+
+/// End of body; returns the replies up to the final one.
+fn end_message<S: Read + Write>(stream: &mut S) -> Vec<(u8, Vec<u8>)> {
     stream.write_all(&frame(b'E', b"")).expect("write");
     let mut replies = Vec::new();
     while let Some((code, data)) = reply(stream) {
@@ -213,5 +223,37 @@ fn a_message_over_the_limit_is_scanned_up_to_it_and_marked_over_a_unix_socket() 
     );
     drop(service);
     assert!(!socket.exists(), "socket file left behind");
+    let _ = std::fs::remove_dir_all(&rules);
+}
+
+#[test]
+fn sigterm_stops_accepting_and_finishes_the_message_in_flight() {
+    let rules = rules("sigterm");
+    let mut service = MilterService::start(&rules).unwrap_or_else(|e| panic!("{e}"));
+    let mut stream = connect(&service);
+    begin_message(&mut stream, b"tag-this-one\r\n");
+
+    service.signal(libc::SIGTERM);
+    let start = Instant::now();
+    while std::net::TcpStream::connect(service.milter_addr()).is_ok() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "still accepting 10 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    // The message begun before SIGTERM still gets its verdict.
+    let headers = header_values(&end_message(&mut stream));
+    assert!(headers.contains("TEST_TAG"), "{headers}");
+    // Then the connection closes, and so does the service.
+    assert_closed(&mut stream, Duration::from_secs(10));
+    let status = service.stop().unwrap_or_else(|e| panic!("{e}"));
+    assert!(status.success(), "{status}\n{}", service.log());
+    assert!(
+        service.log().contains("stopped jobs=1"),
+        "{}",
+        service.log()
+    );
     let _ = std::fs::remove_dir_all(&rules);
 }
