@@ -195,6 +195,12 @@ fn a_message_over_the_limit_is_scanned_up_to_it_and_marked_over_a_unix_socket() 
         &[format!("unix:{}", socket.display())],
     )
     .unwrap_or_else(|e| panic!("{e}"));
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&socket)
+        .expect("socket")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o660, "{mode:o}");
     let mut stream = std::os::unix::net::UnixStream::connect(&socket)
         .unwrap_or_else(|e| panic!("connecting to {}: {e}", socket.display()));
     stream

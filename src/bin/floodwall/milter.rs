@@ -99,6 +99,10 @@ pub fn run(args: MilterArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     }
+    if let Err(err) = config.unix_mode() {
+        tracing::error!(error = %err, "cannot use the configuration");
+        return ExitCode::from(2);
+    }
     let engine = match &config.rules {
         Some(dir) => Engine::from_dir(dir),
         None => Engine::embedded(),
@@ -175,7 +179,13 @@ async fn serve(config: Config, replies: ReplyConfig, engine: ReloadableEngine) -
             },
             ListenAddr::Unix(path) => {
                 remove_stale_socket(path);
-                match UnixListener::bind(path) {
+                let bound = UnixListener::bind(path).and_then(|listener| {
+                    use std::os::unix::fs::PermissionsExt;
+                    let mode = config.unix_mode().unwrap_or(0o660);
+                    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+                    Ok(listener)
+                });
+                match bound {
                     Ok(listener) => {
                         tracing::info!(listen = %addr, "milter listening");
                         unix_paths.push(path.clone());

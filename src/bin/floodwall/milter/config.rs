@@ -15,6 +15,9 @@ use floodwall::milter::listen::ListenAddr;
 pub struct Config {
     /// Milter listeners (default `["inet:8891@127.0.0.1"]`).
     pub listen: Vec<ListenAddr>,
+    /// Permissions of `unix:` sockets, in octal (default `"0660"`: the
+    /// service's user and group, so put the MTA's user in that group).
+    pub unix_mode: String,
     /// Prometheus `/metrics` listener, `HOST:PORT` (default: none).
     pub metrics: Option<SocketAddr>,
     /// Rules directory (default: the rules built into the binary, which a
@@ -78,6 +81,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             listen: vec![ListenAddr::Tcp(SocketAddr::from(([127, 0, 0, 1], 8891)))],
+            unix_mode: "0660".to_string(),
             metrics: None,
             rules: None,
             threads: None,
@@ -140,6 +144,19 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// [`unix_mode`](Self::unix_mode) as permission bits, or why not.
+    pub fn unix_mode(&self) -> Result<u32, String> {
+        u32::from_str_radix(&self.unix_mode, 8)
+            .ok()
+            .filter(|mode| *mode <= 0o777)
+            .ok_or_else(|| {
+                format!(
+                    "unix_mode {:?} is not an octal permission such as \"0660\"",
+                    self.unix_mode
+                )
+            })
+    }
+
     /// Reads a configuration file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
@@ -178,6 +195,17 @@ mod tests {
         );
         assert_eq!(config.timeouts.progress, defaults.timeouts.progress);
         assert_eq!(config.metrics, Some("127.0.0.1:9891".parse().unwrap()));
+    }
+
+    #[test]
+    fn unix_mode_is_octal_permission_bits() {
+        assert_eq!(Config::default().unix_mode(), Ok(0o660));
+        let config: Config = toml::from_str("unix_mode = \"0666\"").unwrap();
+        assert_eq!(config.unix_mode(), Ok(0o666));
+        for bad in ["\"rw\"", "\"0999\"", "\"7777\""] {
+            let config: Config = toml::from_str(&format!("unix_mode = {bad}")).unwrap();
+            assert!(config.unix_mode().is_err(), "{bad}");
+        }
     }
 
     #[test]
