@@ -14,8 +14,11 @@
 //! - [`reply`](crate::milter::reply): a [`Verdict`](crate::Verdict) into the replies that carry it
 //!   out (tag headers, quarantine, reject with our SMTP reply, …).
 //!
+//! [`listen`](crate::milter::listen) parses the listener addresses a server
+//! and its MTA agree on (`inet:PORT@HOST`, `unix:/path`).
+//!
 //! The I/O around them (sockets, timeouts, PROGRESS keep-alives while a scan
-//! runs) belongs to the server, which drives a [`Session`](crate::milter::Session) with decoded
+//! runs) belongs to the server (`floodwall milter`), which drives a [`Session`](crate::milter::Session) with decoded
 //! commands and writes what it returns.
 //!
 //! ```
@@ -33,6 +36,7 @@
 //! ```
 
 pub mod codec;
+pub mod listen;
 pub mod negotiation;
 pub mod reply;
 pub mod session;

@@ -219,6 +219,16 @@ impl Session {
         self.phase == Phase::AwaitVerdict
     }
 
+    /// Whether a message is under way (from MAIL to its verdict): a server
+    /// shutting down closes a connection only when none is, so that no
+    /// message the MTA has begun to pass is cut off.
+    pub fn in_message(&self) -> bool {
+        matches!(
+            self.phase,
+            Phase::Envelope | Phase::Headers | Phase::Body | Phase::AwaitVerdict
+        )
+    }
+
     /// Whether QUIT was seen.
     pub fn is_closed(&self) -> bool {
         self.phase == Phase::Closed

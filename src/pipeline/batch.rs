@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use super::job::{apply_envelope, Outcome, Scanned};
 use super::worker::{Queued, Sink, State, WorkerStats};
 use crate::ingest::{self, IngestError};
+use crate::message::{Message, ProblemKind};
 
 /// A decoded job of the batch waiting for its messages' verdicts.
 struct Pending {
@@ -44,6 +45,9 @@ pub(super) fn scan_batch(batch: &[Queued], state: &mut State, sink: &Sink) {
                 .iter_mut()
                 .for_each(|msg| apply_envelope(msg, envelope));
         }
+        if job.truncated {
+            messages[first..].iter_mut().for_each(mark_truncated);
+        }
         let decode = nanos(start.elapsed());
         stats.decode_nanos += decode;
         stats.errors += u64::from(error.is_some());
@@ -56,6 +60,7 @@ pub(super) fn scan_batch(batch: &[Queued], state: &mut State, sink: &Sink) {
     stats.messages += messages.len() as u64;
     let mut delivery = Delivery {
         batch,
+        tag_threshold: engine.policy().thresholds().tag,
         jobs: &mut jobs,
         next: 0,
         scanned: Vec::new(),
@@ -77,6 +82,8 @@ pub(super) fn scan_batch(batch: &[Queued], state: &mut State, sink: &Sink) {
 /// scanned, in batch order.
 struct Delivery<'a> {
     batch: &'a [Queued],
+    /// The scanning engine's `tag` threshold, reported with each outcome.
+    tag_threshold: Option<f64>,
     jobs: &'a mut [Pending],
     /// The next job to deliver.
     next: usize,
@@ -113,10 +120,20 @@ impl Delivery<'_> {
                 token: queued.job.token,
                 scanned: std::mem::take(&mut self.scanned),
                 error: job.error.take(),
+                tag_threshold: self.tag_threshold,
                 reply: queued.job.reply.clone(),
             });
             self.next += 1;
         }
+    }
+}
+
+/// Records that the caller cut the message's bytes at its size limit,
+/// unless the decoder already found it over its own.
+fn mark_truncated(msg: &mut Message<'_>) {
+    if !msg.problems.iter().any(|p| p.kind == ProblemKind::Oversize) {
+        let detail = "message cut at the submitter's size limit";
+        msg.problem(ProblemKind::Oversize, Some(msg.raw.len()), detail);
     }
 }
 

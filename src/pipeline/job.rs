@@ -76,6 +76,11 @@ pub struct Job {
     pub token: u64,
     /// Where the outcome goes; `None`: the pipeline's callback or channel.
     pub reply: Option<Reply>,
+    /// The bytes are the start of a longer message that the caller cut at
+    /// its own size limit (a milter session's `max_message_bytes`): every
+    /// message decoded from them gets the `Oversize` problem
+    /// (`FW_OVERSIZE`), as one cut by the decoder's own limit does.
+    pub truncated: bool,
 }
 
 impl std::fmt::Debug for Job {
@@ -87,6 +92,7 @@ impl std::fmt::Debug for Job {
             .field("route_key", &self.route_key)
             .field("token", &self.token)
             .field("reply", &self.reply.is_some())
+            .field("truncated", &self.truncated)
             .finish()
     }
 }
@@ -101,6 +107,7 @@ impl Job {
             route_key: 0,
             token: 0,
             reply: None,
+            truncated: false,
         }
     }
 
@@ -131,6 +138,13 @@ impl Job {
     /// ordered).
     pub fn with_reply(mut self, reply: impl Fn(Outcome) + Send + Sync + 'static) -> Job {
         self.reply = Some(Arc::new(reply));
+        self
+    }
+
+    /// Marks the bytes as cut at the caller's size limit (see
+    /// [`Job::truncated`]).
+    pub fn with_truncated(mut self, truncated: bool) -> Job {
+        self.truncated = truncated;
         self
     }
 }
@@ -196,6 +210,11 @@ pub struct Outcome {
     /// Why the bytes could not be split into payloads at all (unrecognised
     /// format, invalid JSON record); `scanned` is then empty.
     pub error: Option<IngestError>,
+    /// The `tag` threshold of the engine that scanned the job: the
+    /// `required=` a service shows in `X-Spam-Status`. Carried here because
+    /// a rule reload can change it between submit and outcome; `None` when
+    /// those rules never tag.
+    pub tag_threshold: Option<f64>,
     /// The job's own reply, which the delivering thread calls.
     pub(super) reply: Option<Reply>,
 }
@@ -217,6 +236,7 @@ impl std::fmt::Debug for Outcome {
             .field("token", &self.token)
             .field("scanned", &self.scanned)
             .field("error", &self.error)
+            .field("tag_threshold", &self.tag_threshold)
             .finish()
     }
 }

@@ -309,3 +309,57 @@ fn producers_are_woken_per_half_queue_not_per_batch() {
         stats.producer_wakeups
     );
 }
+
+/// An engine of `engine()`'s rule with its own `tag` threshold.
+fn engine_tagging_at(tag: f64) -> Engine {
+    static CALLS: AtomicU64 = AtomicU64::new(0);
+    let call = CALLS.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!(
+        "floodwall-pipeline-tag-{}-{call}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    std::fs::write(
+        dir.join("test.toml"),
+        "[[rule]]\nid = \"WIN\"\ndescription = \"win\"\nscore = 6.0\ntarget = \"body\"\nkind = \"literal\"\npattern = 'you won'\n",
+    )
+    .expect("write rule");
+    std::fs::write(dir.join("policy.toml"), format!("[actions]\ntag = {tag}\n"))
+        .expect("write policy");
+    let engine = Engine::from_dir(&dir).expect("test rules compile");
+    let _ = std::fs::remove_dir_all(&dir);
+    engine
+}
+
+#[test]
+fn a_truncated_job_gets_the_oversize_problem_and_others_do_not() {
+    let (pipeline, results) = Pipeline::builder(engine())
+        .threads(1)
+        .ordered(true)
+        .with_results();
+    let mail = b"Subject: hi\r\n\r\nsee you at noon\r\n".to_vec();
+    pipeline
+        .submit(Job::new(mail.clone(), Format::Eml).with_truncated(true))
+        .unwrap();
+    pipeline.submit(Job::new(mail, Format::Eml)).unwrap();
+    pipeline.finish();
+    let outcomes: Vec<Outcome> = results.iter().collect();
+    assert_eq!(outcomes.len(), 2);
+    assert!(outcomes[0].scanned[0].verdict.has("FW_OVERSIZE"));
+    assert!(!outcomes[1].scanned[0].verdict.has("FW_OVERSIZE"));
+}
+
+#[test]
+fn outcomes_carry_the_tag_threshold_of_the_engine_that_scanned_them() {
+    let reloadable = ReloadableEngine::new(engine_tagging_at(4.5));
+    let (pipeline, results) = Pipeline::builder(reloadable.clone())
+        .threads(1)
+        .with_results();
+    let mail = || Job::new(b"Subject: hi\r\n\r\nhello\r\n".to_vec(), Format::Eml);
+    pipeline.submit(mail()).unwrap();
+    assert_eq!(results.recv().unwrap().tag_threshold, Some(4.5));
+    reloadable.swap(engine_tagging_at(7.25));
+    pipeline.submit(mail()).unwrap();
+    assert_eq!(results.recv().unwrap().tag_threshold, Some(7.25));
+    pipeline.finish();
+}

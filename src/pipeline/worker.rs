@@ -195,6 +195,7 @@ impl Worker {
             token: 0,
             scanned,
             error: None,
+            tag_threshold: state.engine.policy().thresholds().tag,
             reply: None,
         });
     }

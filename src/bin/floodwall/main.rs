@@ -8,6 +8,7 @@ mod bench;
 mod choices;
 mod inputs;
 mod inspect;
+mod milter;
 mod rules_check;
 mod scan;
 
@@ -73,6 +74,8 @@ enum Command {
     },
     /// Measure throughput, CPU per message, latency and scaling over threads.
     Bench(bench::BenchArgs),
+    /// Run the mail filter service (milter) an MTA calls during SMTP.
+    Milter(milter::MilterArgs),
     /// Work with rule directories.
     Rules {
         #[command(subcommand)]
@@ -193,6 +196,7 @@ fn main() -> ExitCode {
             Ok(engine) => bench::run(engine, &args),
             Err(code) => code,
         },
+        Command::Milter(args) => milter::run(args),
         Command::Rules {
             command:
                 RulesCommand::Check {

@@ -157,8 +157,10 @@ fn a_postfix_transaction_becomes_one_scan() {
             chunk: b"at noon.\r\n",
         },
     );
+    assert!(s.in_message());
     let request = scan(&mut s, Command::EndOfBody { chunk: b"" });
     assert!(s.awaiting_verdict());
+    assert!(s.in_message());
 
     let envelope = &request.envelope;
     assert_eq!(envelope.sender, Some(Address::new("alice@example.org")));
@@ -214,6 +216,7 @@ fn a_postfix_transaction_becomes_one_scan() {
     );
     assert_eq!(replies.last(), Some(&Reply::Continue));
     assert!(!s.awaiting_verdict());
+    assert!(!s.in_message());
 }
 
 #[test]
