@@ -17,6 +17,23 @@
 //! - [`tuning`]: where each pattern runs, decided by measuring it: the
 //!   split of expensive patterns out of the shared databases and the choice
 //!   of lazy DFAs. It changes speed, never a result.
+//!
+//! Compiling the tuned plan's databases takes about 30 s with the shipped
+//! rules and an empty cache, most of it Hyperscan on the three body
+//! databases; tuning in the background behind an untuned Hyperscan plan
+//! would still leave the first answer 20 s away. So a cold start answers
+//! from the [interim plan](build::interim), which compiles no Hyperscan
+//! database at all (PCRE2 with JIT and Aho-Corasick, the same symbols
+//! fire) and builds in about 0.1 s, while a background thread builds the
+//! tuned plan exactly as a blocking build would, writing the disk cache.
+//! When it is ready the stage swaps it in: the plan sits behind a lock a
+//! scan reads only when the plan's number changed (see
+//! [`current`](scan::current)), so each thread's scratch is rebuilt once
+//! and the steady state takes no lock and allocates nothing. With a warm
+//! cache the tuned plan loads at build (no interim plan). [`Tuning`] says
+//! which: in the background (the default), at build (benches, and tests
+//! that measure or exercise the tuned engines), or never (tests that only
+//! need answers).
 
 mod build;
 mod error;
@@ -268,6 +285,7 @@ impl SignatureStage {
         std::thread::Builder::new()
             .name("floodwall-tuning".into())
             .spawn(move || {
+                background_priority();
                 // Stop between groups once nobody holds the stage.
                 let wanted = || weak.strong_count() > 0;
                 let tuned = compile_plan(&rules, &table, &prepared, &options, false, &wanted);
@@ -420,6 +438,19 @@ impl SignatureStage {
             group,
             buf: Vec::with_capacity(8192),
         }
+    }
+}
+
+/// Lowers the calling thread's priority, so that on a busy machine the
+/// threads answering messages (and the tests building engines side by side)
+/// go first and the tuning takes the idle time. Linux only: there a nice
+/// value is per thread.
+fn background_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority with `who` 0 changes only the calling thread's
+    // nice value and reads no memory; a failure leaves the priority as is.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
     }
 }
 
