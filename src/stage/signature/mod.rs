@@ -22,13 +22,13 @@
 //! rules and an empty cache, most of it Hyperscan on the three body
 //! databases; tuning in the background behind an untuned Hyperscan plan
 //! would still leave the first answer 20 s away. So a cold start answers
-//! from the [interim plan](build::interim), which compiles no Hyperscan
+//! from the interim plan (`build/interim.rs`), which compiles no Hyperscan
 //! database at all (PCRE2 with JIT and Aho-Corasick, the same symbols
 //! fire) and builds in about 0.1 s, while a background thread builds the
 //! tuned plan exactly as a blocking build would, writing the disk cache.
 //! When it is ready the stage swaps it in: the plan sits behind a lock a
 //! scan reads only when the plan's number changed (see
-//! [`current`](scan::current)), so each thread's scratch is rebuilt once
+//! `scan/current.rs`), so each thread's scratch is rebuilt once
 //! and the steady state takes no lock and allocates nothing. With a warm
 //! cache the tuned plan loads at build (no interim plan). [`Tuning`] says
 //! which: in the background (the default), at build (benches, and tests
@@ -86,11 +86,11 @@ pub struct RulePlan {
 }
 
 /// When the stage tunes its plan: profiling, the split and the lazy DFAs
-/// (see [`tuning`]), and compiling the Hyperscan databases.
+/// (see the module documentation), and compiling the Hyperscan databases.
 ///
 /// Compiling the shipped rules' databases takes about 30 s on a 2-core
 /// machine with an empty cache; [`Background`](Tuning::Background) answers
-/// within a fraction of a second from the [interim plan](build::interim)
+/// within a fraction of a second from the interim plan (PCRE2, Aho-Corasick)
 /// meanwhile. The symbols that fire are the same under every setting.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Tuning {
