@@ -21,6 +21,7 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use floodwall::ingest::{email, mbox};
 use floodwall::rules::RuleSet;
+use floodwall::stage::signature::{SignatureOptions, Tuning};
 use floodwall::Engine;
 
 #[allow(dead_code)]
@@ -78,8 +79,12 @@ fn both_ways(c: &mut Criterion, name: &str, rules: RuleSet, messages: &[Vec<u8>]
     let cache = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/floodwall-cache");
     for split in [false, true] {
         let engine = Engine::builder(rules.clone())
-            .cache_dir(Some(cache.clone()))
-            .split_expensive_patterns(split)
+            .signature_options(SignatureOptions {
+                cache_dir: Some(cache.clone()),
+                split,
+                tuning: Tuning::AtBuild,
+                ..SignatureOptions::default()
+            })
             .build()
             .expect("the rules compile");
         let label = format!("{name}/{}", if split { "split" } else { "shared" });

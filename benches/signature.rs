@@ -12,6 +12,7 @@ mod support;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use floodwall::rules::{RuleSet, Target};
+use floodwall::stage::signature::{SignatureOptions, Tuning};
 use floodwall::{Channel, Engine};
 
 const STREAM: usize = 1_000;
@@ -72,6 +73,10 @@ fn scan_target(c: &mut Criterion) {
                 policy: rules.policy.clone(),
             };
             let engine = Engine::builder(subset)
+                .signature_options(SignatureOptions {
+                    tuning: Tuning::AtBuild,
+                    ..SignatureOptions::default()
+                })
                 .build()
                 .unwrap_or_else(|e| panic!("{kind} rules alone do not build: {e}"));
             let mut scratch = engine.scratch();

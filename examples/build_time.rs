@@ -9,12 +9,14 @@
 //! ```
 //!
 //! Without a directory, the rules embedded in the crate (the shipped ones).
+//! Each tuned plan is built at build ([`Tuning::AtBuild`]); the last line
+//! times the interim plan a cold start answers from meanwhile.
 
 use std::process::ExitCode;
 use std::time::Instant;
 
 use floodwall::rules::{RuleErrors, RuleSet};
-use floodwall::stage::signature::SignatureOptions;
+use floodwall::stage::signature::{SignatureOptions, Tuning};
 use floodwall::Engine;
 
 fn load(dir: Option<&str>) -> Result<RuleSet, RuleErrors> {
@@ -27,14 +29,31 @@ fn load(dir: Option<&str>) -> Result<RuleSet, RuleErrors> {
 fn main() -> ExitCode {
     let dir = std::env::args().nth(1);
     let plans = [
-        ("plain (one database per target)", false, false),
-        ("split (profiled, expensive patterns out)", true, false),
-        ("split + lazy DFAs (the default)", true, true),
+        (
+            "plain (one database per target)",
+            false,
+            false,
+            Tuning::AtBuild,
+        ),
+        (
+            "split (profiled, expensive patterns out)",
+            true,
+            false,
+            Tuning::AtBuild,
+        ),
+        (
+            "split + lazy DFAs (the default)",
+            true,
+            true,
+            Tuning::AtBuild,
+        ),
+        ("interim (no Hyperscan compile)", true, true, Tuning::Never),
     ];
-    for (name, split, lazy_dfa) in plans {
+    for (name, split, lazy_dfa, tuning) in plans {
         let options = SignatureOptions {
             split,
             lazy_dfa,
+            tuning,
             ..SignatureOptions::default()
         };
         let start = Instant::now();

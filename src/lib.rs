@@ -76,7 +76,6 @@
 
 #![warn(missing_docs)]
 
-/// A trainable spam classifier: hashed features, one logistic model per channel family.
 pub mod classifier;
 pub mod clock;
 #[cfg(any(test, feature = "synth"))]
@@ -84,7 +83,6 @@ pub mod encode;
 pub mod engine;
 pub mod ingest;
 pub mod message;
-/// The milter protocol: codec, per-connection session and verdict replies for MTAs.
 pub mod milter;
 pub mod pipeline;
 pub mod policy;

@@ -13,6 +13,7 @@ use std::cell::Cell;
 use std::path::Path;
 use std::sync::OnceLock;
 
+use floodwall::stage::signature::{SignatureOptions, Tuning};
 use floodwall::{ingest, workload, Channel, Engine, Message, Scratch};
 
 struct Counting;
@@ -50,9 +51,20 @@ unsafe impl GlobalAlloc for Counting {
 static ALLOCATOR: Counting = Counting;
 
 /// One engine for both tests: building the shipped rules cold takes seconds.
+/// Tuned at build, so that the plan the tests measure is the one a service
+/// runs in its steady state and no swap to it happens mid-test.
 fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(|| Engine::embedded().expect("the shipped rules compile"))
+    ENGINE.get_or_init(|| {
+        let rules = floodwall::rules::RuleSet::embedded().expect("the shipped rules load");
+        Engine::builder(rules)
+            .signature_options(SignatureOptions {
+                tuning: Tuning::AtBuild,
+                ..SignatureOptions::default()
+            })
+            .build()
+            .expect("the shipped rules compile")
+    })
 }
 
 fn allocations() -> usize {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use floodwall::ingest::{email, mbox};
 use floodwall::rules::RuleSet;
-use floodwall::stage::signature::{Placement, SignatureOptions};
+use floodwall::stage::signature::{Placement, SignatureOptions, Tuning};
 use floodwall::Engine;
 
 #[allow(dead_code)]
@@ -69,6 +69,7 @@ fn split_engine_fires_exactly_what_the_shared_engine_fires() {
         cache_dir: Some(cache),
         expensive_above_ns: Some(0.0),
         lazy_dfa: false,
+        tuning: Tuning::AtBuild,
         ..SignatureOptions::default()
     };
     same_symbols_as_shared("split-rules", split, |engine| {
@@ -82,6 +83,7 @@ fn split_engine_fires_exactly_what_the_shared_engine_fires() {
 fn lazy_dfa_engine_fires_exactly_what_the_shared_engine_fires() {
     let split = |cache| SignatureOptions {
         cache_dir: Some(cache),
+        tuning: Tuning::AtBuild,
         ..SignatureOptions::default()
     };
     same_symbols_as_shared("lazy-dfa-rules", split, |engine| {
@@ -98,8 +100,12 @@ fn same_symbols_as_shared(
     let rules = RuleSet::load_dir(&rules_dir(name)).expect("generated rules load");
     let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-cache"));
     let shared = Engine::builder(rules.clone())
-        .cache_dir(Some(cache.clone()))
-        .split_expensive_patterns(false)
+        .signature_options(SignatureOptions {
+            cache_dir: Some(cache.clone()),
+            split: false,
+            tuning: Tuning::AtBuild,
+            ..SignatureOptions::default()
+        })
         .build()
         .expect("generated rules compile");
     let split = Engine::builder(rules)
@@ -137,11 +143,16 @@ fn rules_sharing_one_expression_all_fire() {
     }
     std::fs::write(dir.join("dup.toml"), text).expect("target tmpdir is writable");
     let rules = RuleSet::load_dir(&dir).expect("rules load");
-    for split in [false, true] {
+    for (split, tuning) in [
+        (false, Tuning::AtBuild),
+        (true, Tuning::AtBuild),
+        (false, Tuning::Never),
+    ] {
         let engine = Engine::builder(rules.clone())
             .signature_options(SignatureOptions {
                 split,
                 expensive_above_ns: Some(0.0),
+                tuning,
                 ..SignatureOptions::default()
             })
             .build()
@@ -150,7 +161,7 @@ fn rules_sharing_one_expression_all_fire() {
         assert_eq!(
             fired(&engine, raw),
             ["DUP_A", "DUP_B", "REF_A", "REF_B"],
-            "split {split}"
+            "split {split}, {tuning:?}"
         );
     }
 }
@@ -177,7 +188,11 @@ fn the_start_after_a_cold_one_finds_everything_in_the_cache() {
     };
     let build = || {
         Engine::builder(rules.clone())
-            .cache_dir(Some(cache.clone()))
+            .signature_options(SignatureOptions {
+                cache_dir: Some(cache.clone()),
+                tuning: Tuning::AtBuild,
+                ..SignatureOptions::default()
+            })
             .build()
             .expect("generated rules compile")
     };

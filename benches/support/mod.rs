@@ -15,6 +15,7 @@ use std::time::Duration;
 use criterion::Criterion;
 use floodwall::ingest::{self, Decoder};
 use floodwall::rules::RuleSet;
+use floodwall::stage::signature::{SignatureOptions, Tuning};
 use floodwall::{workload, Channel, Engine, Message};
 
 /// Short runs: `cargo bench` should finish in minutes on a shared 2-core box.
@@ -42,7 +43,13 @@ pub fn rules() -> RuleSet {
 /// The engine from `FLOODWALL_RULES` or the crate's `rules/` directory.
 pub fn engine() -> Engine {
     let dir = rules_dir();
-    let engine = Engine::from_dir(&dir)
+    let options = SignatureOptions {
+        tuning: Tuning::AtBuild,
+        ..SignatureOptions::default()
+    };
+    let engine = Engine::builder(rules())
+        .signature_options(options)
+        .build()
         .unwrap_or_else(|errors| panic!("rules in {} do not load:\n{errors}", dir.display()));
     eprintln!(
         "bench engine: {} rules from {}",

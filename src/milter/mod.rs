@@ -5,20 +5,20 @@
 //! Three layers, each testable without the others (as `miltr` and libmilter
 //! separate them):
 //!
-//! - [`codec`](crate::milter::codec): frames, the commands an MTA sends, the replies we send;
+//! - [`codec`]: frames, the commands an MTA sends, the replies we send;
 //!   bytes in and out, no state.
-//! - [`session`](crate::milter::session): one MTA connection's state machine: option negotiation
-//!   ([`negotiation`](crate::milter::negotiation)), macros into an [`Envelope`](crate::Envelope), headers
-//!   and body into the message bytes, and at end of body a [`ScanRequest`](crate::milter::ScanRequest)
+//! - [`session`]: one MTA connection's state machine: option negotiation
+//!   ([`negotiation`]), macros into an [`Envelope`](crate::Envelope), headers
+//!   and body into the message bytes, and at end of body a [`ScanRequest`]
 //!   for the engine.
-//! - [`reply`](crate::milter::reply): a [`Verdict`](crate::Verdict) into the replies that carry it
+//! - [`reply`]: a [`Verdict`](crate::Verdict) into the replies that carry it
 //!   out (tag headers, quarantine, reject with our SMTP reply, …).
 //!
-//! [`listen`](crate::milter::listen) parses the listener addresses a server
+//! [`listen`] parses the listener addresses a server
 //! and its MTA agree on (`inet:PORT@HOST`, `unix:/path`).
 //!
 //! The I/O around them (sockets, timeouts, PROGRESS keep-alives while a scan
-//! runs) belongs to the server (`floodwall milter`), which drives a [`Session`](crate::milter::Session) with decoded
+//! runs) belongs to the server (`floodwall milter`), which drives a [`Session`] with decoded
 //! commands and writes what it returns.
 //!
 //! ```

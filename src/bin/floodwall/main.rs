@@ -12,6 +12,7 @@ mod milter;
 mod rules_check;
 mod scan;
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -19,6 +20,7 @@ use clap::{Parser, Subcommand};
 use floodwall::ingest::sms::DefaultAlphabet;
 use floodwall::ingest::{Format, IngestConfig};
 use floodwall::rules::RuleSet;
+use floodwall::stage::signature::{SignatureOptions, SignatureStage, Tuning, TuningProgress};
 use floodwall::{Address, BuildError, Engine, Envelope};
 
 #[global_allocator]
@@ -168,8 +170,8 @@ fn main() -> ExitCode {
             decode,
             threads,
             paths,
-        } => match load_engine(rules.as_deref(), decode.ingest_config()) {
-            Ok(engine) => {
+        } => match load_engine(rules.as_deref(), decode.ingest_config(), Tuning::Background) {
+            Ok((engine, progress)) => {
                 let request = scan::ScanRequest {
                     format,
                     json,
@@ -179,7 +181,9 @@ fn main() -> ExitCode {
                     }),
                     paths,
                 };
-                scan::run(engine, request)
+                let code = scan::run(engine, request);
+                finish_tuning(progress);
+                code
             }
             Err(code) => code,
         },
@@ -188,12 +192,18 @@ fn main() -> ExitCode {
             json,
             decode,
             paths,
-        } => match load_engine(None, decode.ingest_config()) {
-            Ok(engine) => inspect::run(&engine, format, json, &paths),
+            // Inspect only decodes: the interim plan, no compile.
+        } => match load_engine(None, decode.ingest_config(), Tuning::Never) {
+            Ok((engine, _)) => inspect::run(&engine, format, json, &paths),
             Err(code) => code,
         },
-        Command::Bench(args) => match load_engine(args.rules.as_deref(), IngestConfig::default()) {
-            Ok(engine) => bench::run(engine, &args),
+        // A bench measures the tuned plan.
+        Command::Bench(args) => match load_engine(
+            args.rules.as_deref(),
+            IngestConfig::default(),
+            Tuning::AtBuild,
+        ) {
+            Ok((engine, _)) => bench::run(engine, &args),
             Err(code) => code,
         },
         Command::Milter(args) => milter::run(args),
@@ -212,7 +222,15 @@ fn main() -> ExitCode {
     }
 }
 
-fn load_engine(dir: Option<&std::path::Path>, ingest: IngestConfig) -> Result<Engine, ExitCode> {
+/// Loads the rules into an engine. With `tuning` in the background, an
+/// empty cache gives an engine that answers at once from the interim plan;
+/// the returned handle lets the command wait, at exit, for the tuned plan to
+/// reach the cache (see [`finish_tuning`]).
+fn load_engine(
+    dir: Option<&std::path::Path>,
+    ingest: IngestConfig,
+    tuning: Tuning,
+) -> Result<(Engine, Option<TuningProgress>), ExitCode> {
     let rules = match dir {
         Some(dir) => RuleSet::load_dir(dir),
         None => RuleSet::embedded(),
@@ -220,11 +238,37 @@ fn load_engine(dir: Option<&std::path::Path>, ingest: IngestConfig) -> Result<En
     let engine = rules.map_err(BuildError::from).and_then(|rules| {
         Engine::builder(rules)
             .ingest(ingest)
-            .cache_dir(floodwall::stage::signature::default_cache_dir())
+            .signature_options(SignatureOptions {
+                cache_dir: floodwall::stage::signature::default_cache_dir(),
+                tuning,
+                ..SignatureOptions::default()
+            })
             .build()
     });
-    engine.map_err(|errors| {
-        eprintln!("floodwall: the rules did not load:\n{errors}");
-        ExitCode::from(2)
-    })
+    match engine {
+        Ok(engine) => {
+            let progress = engine
+                .stage::<SignatureStage>()
+                .map(SignatureStage::tuning_progress);
+            Ok((engine, progress))
+        }
+        Err(errors) => {
+            eprintln!("floodwall: the rules did not load:\n{errors}");
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
+/// Waits for a background build still running, so that the next start
+/// finds the tuned plan in the cache; says why on a terminal.
+fn finish_tuning(progress: Option<TuningProgress>) {
+    let Some(progress) = progress else { return };
+    if !progress.is_done() && std::io::stderr().is_terminal() {
+        eprintln!("floodwall: compiling the rules for the next start (cached once done)...");
+    }
+    if let Err(errors) = progress.wait() {
+        eprintln!(
+            "floodwall: the tuned rules did not compile (answers were unaffected):\n{errors}"
+        );
+    }
 }

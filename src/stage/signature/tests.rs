@@ -161,6 +161,7 @@ fn stage(rules: &str) -> (SignatureStage, usize) {
     let table = SymbolTable::for_rules(&rules);
     let options = SignatureOptions {
         split: false,
+        tuning: Tuning::AtBuild,
         ..SignatureOptions::default()
     };
     let stage = SignatureStage::build_with(&rules, &table, &options).unwrap();
@@ -179,9 +180,15 @@ fn a_hyperscan_scan_failure_is_returned_not_dropped() {
     large
         .scan_message(&msg, &mut own, &mut evidence)
         .expect("a scan with its own scratch succeeds");
-    // Scratch sized for a one-literal database is too small for the
-    // larger one: Hyperscan refuses the scan (HS_INVALID).
-    let mut foreign = small.new_scratch();
+    // Hyperscan scratch sized for a one-literal database is too small for
+    // the larger one: Hyperscan refuses the scan (HS_INVALID).
+    let mut foreign = large.new_scratch();
+    let small_scratch = small.scratch();
+    foreign
+        .downcast_mut::<SignatureScratch>()
+        .expect("the stage's own scratch")
+        .group
+        .hs = small_scratch.group.hs;
     let mut evidence = Evidence::with_symbols(symbols);
     let err = large
         .scan_message(&msg, &mut foreign, &mut evidence)
@@ -237,4 +244,78 @@ fn invalid_regex_is_an_error_naming_the_rule() {
         Some("BROKEN")
     );
     assert_eq!(err.rule_errors().expect("rule errors").0[0].line, 1);
+}
+
+#[test]
+fn the_tuned_plan_replaces_the_interim_plan_and_fires_the_same() {
+    let rules = RuleSet::from_toml("t.toml", RULES).unwrap();
+    let mut table = SymbolTable::default();
+    for rule in &rules.rules {
+        table.register(crate::symbols::SymbolDef {
+            name: rule.id.as_str().into(),
+            score: rule.score,
+            description: rule.description.as_str().into(),
+        });
+    }
+    let stage = SignatureStage::build_with(&rules, &table, &SignatureOptions::default()).unwrap();
+    let fired = |scratch: &mut StageScratch, text: &str| {
+        let mut evidence = Evidence::with_symbols(table.len());
+        stage
+            .scan_message(&sms(text, "x"), scratch, &mut evidence)
+            .expect("scans");
+        (0..table.len())
+            .filter(|&i| evidence.has(crate::symbols::SymbolId(i as u32)))
+            .count()
+    };
+    let mut scratch = stage.new_scratch();
+    let texts = [
+        "WIN  cash now",
+        "a prize for you",
+        "the prize draw",
+        "buy buy now",
+    ];
+    let before: Vec<usize> = texts.iter().map(|t| fired(&mut scratch, t)).collect();
+    let number = scratch
+        .downcast_ref::<SignatureScratch>()
+        .expect("own scratch")
+        .number;
+    stage.wait_tuned().expect("the tuned plan compiles");
+    assert!(stage.is_tuned());
+    assert!(
+        stage.database_count() > 0,
+        "the tuned plan has its database"
+    );
+    let after: Vec<usize> = texts.iter().map(|t| fired(&mut scratch, t)).collect();
+    assert_eq!(before, after);
+    assert_eq!(before, [1, 1, 0, 1]);
+    assert_ne!(
+        scratch
+            .downcast_ref::<SignatureScratch>()
+            .expect("own scratch")
+            .number,
+        number,
+        "the scratch was rebuilt for the tuned plan"
+    );
+}
+
+#[test]
+fn an_untuned_stage_compiles_no_database_and_is_settled() {
+    let rules = RuleSet::from_toml("t.toml", RULES).unwrap();
+    let mut table = SymbolTable::default();
+    for rule in &rules.rules {
+        table.register(crate::symbols::SymbolDef {
+            name: rule.id.as_str().into(),
+            score: rule.score,
+            description: rule.description.as_str().into(),
+        });
+    }
+    let options = SignatureOptions {
+        tuning: Tuning::Never,
+        ..SignatureOptions::default()
+    };
+    let stage = SignatureStage::build_with(&rules, &table, &options).unwrap();
+    assert!(stage.is_tuned());
+    stage.wait_tuned().expect("nothing to wait for");
+    assert_eq!(stage.database_count(), 0);
+    assert!(stage.profiles().is_empty());
 }

@@ -39,7 +39,7 @@ pub enum EnginePath {
 }
 
 impl EnginePath {
-    /// The name `rules check` prints.
+    /// The name `rules check` shows.
     pub fn as_str(self) -> &'static str {
         match self {
             EnginePath::Hyperscan => "hyperscan",
@@ -91,6 +91,11 @@ pub(in crate::stage::signature) fn prepare_regex(
 ) -> Result<PreparedPattern, String> {
     let hs_flags = hs_flags(flags);
     let hs_info = Pattern::with_flags(pattern, hs_flags).and_then(|p| p.info());
+    // Hyperscan refuses such a pattern only when it compiles the database,
+    // which the interim plan never does: say so here, at every build.
+    if hs_info.as_ref().is_ok_and(|info| info.min_width() == 0) {
+        return Err(format!("pattern /{pattern}/ can match the empty string"));
+    }
     if hs_info.is_ok() {
         return Ok(PreparedPattern {
             expression: pattern.to_string(),

@@ -9,8 +9,8 @@ use std::path::Path;
 use regex_syntax::hir::Hir;
 
 use crate::rules::{Flags, ListMatch, Matcher, RuleError, RuleSet, Target};
-use crate::stage::signature::build::cache;
 use crate::stage::signature::build::compile::{prepare_literal, EnginePath, PreparedPattern};
+use crate::stage::signature::build::{cache, interim};
 use crate::stage::signature::gate::narrow::Narrowing;
 use crate::stage::signature::scan::group::{
     GroupDfa, HsEntry, SlowGate, SlowMatcher, SlowPattern, TargetGroup,
@@ -29,6 +29,10 @@ pub(in crate::stage::signature) struct GroupOptions<'a> {
     pub sample: Option<&'a [u8]>,
     pub threshold: Option<f64>,
     pub lazy_dfa: bool,
+    /// Build the [interim plan](crate::stage::signature::build::interim):
+    /// no Hyperscan database, every pattern through PCRE2 and every
+    /// phrase list through Aho-Corasick.
+    pub interim: bool,
 }
 
 /// A lazy DFA while the group is built: its patterns' regex-syntax forms,
@@ -104,12 +108,13 @@ pub(in crate::stage::signature) fn build_group(
         for p in &prepared[i] {
             match (p.path, &p.confirm) {
                 (EnginePath::Pcre2, Some(re)) => group.always.push((symbol(i), regexes.add(re))),
+                _ if list.is_some() && options.interim => {}
                 _ if list.is_some() => phrase_patterns.push((p, i)),
                 _ => hs_patterns.push((p, i)),
             }
         }
         match list {
-            Some((entries, ListMatch::Contains)) if prepared[i].is_empty() => {
+            Some((entries, ListMatch::Contains)) if prepared[i].is_empty() || options.interim => {
                 phrase_lists.push((symbol(i), entries.as_slice()))
             }
             Some((_, ListMatch::Contains)) | None => {}
@@ -142,6 +147,7 @@ pub(in crate::stage::signature) fn build_group(
         other => other,
     };
     let mut decisions = match sample {
+        _ if options.interim => interim::decisions(&all),
         Some(sample) if all.len() > 1 => {
             split::decide(&all, sample, options.cache_dir, options.threshold)
         }
@@ -264,6 +270,9 @@ pub(in crate::stage::signature) fn build_group(
             cache::database(options.cache_dir, &shared)
                 .map_err(|(x, m)| fail(x.and_then(owner), format!("Hyperscan: {m}")))?,
         );
+    }
+    if options.interim {
+        return Ok(group);
     }
     profiled.extend(
         hs_patterns

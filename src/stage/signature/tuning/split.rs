@@ -305,7 +305,7 @@ fn measure(patterns: &[&PreparedPattern], sample: &[u8], threshold: Option<f64>)
 
 /// The confirm regex of a prefilter pattern, or a PCRE2 build of the
 /// expression (`None` in the rare case PCRE2 refuses what Hyperscan took).
-fn pcre2_equivalent(p: &PreparedPattern) -> Option<Regex> {
+pub(in crate::stage::signature) fn pcre2_equivalent(p: &PreparedPattern) -> Option<Regex> {
     p.confirm
         .clone()
         .or_else(|| pcre2_regex(&p.expression, p.rule_flags).ok().map(Arc::new))
