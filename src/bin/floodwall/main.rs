@@ -6,10 +6,13 @@
 
 mod bench;
 mod choices;
+mod corpus;
+mod eval;
 mod inputs;
 mod inspect;
 mod rules_check;
 mod scan;
+mod train;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -73,6 +76,12 @@ enum Command {
     },
     /// Measure throughput, CPU per message, latency and scaling over threads.
     Bench(bench::BenchArgs),
+    /// Train a classifier model from labelled ham and spam.
+    Train(train::TrainArgs),
+    /// Update a rules directory's models in place from reported messages.
+    Learn(train::LearnArgs),
+    /// Measure the classifier and the whole engine on labelled messages.
+    Eval(eval::EvalArgs),
     /// Work with rule directories.
     Rules {
         #[command(subcommand)]
@@ -193,6 +202,9 @@ fn main() -> ExitCode {
             Ok(engine) => bench::run(engine, &args),
             Err(code) => code,
         },
+        Command::Train(args) => train::run_train(&args),
+        Command::Learn(args) => train::run_learn(&args),
+        Command::Eval(args) => eval::run(&args),
         Command::Rules {
             command:
                 RulesCommand::Check {
