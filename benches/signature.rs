@@ -71,6 +71,7 @@ fn scan_target(c: &mut Criterion) {
                 rules: only,
                 metas: Vec::new(),
                 policy: rules.policy.clone(),
+                models: Default::default(),
             };
             let engine = Engine::builder(subset)
                 .signature_options(SignatureOptions {

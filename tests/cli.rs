@@ -270,3 +270,97 @@ fn a_bad_record_is_named_by_its_line_and_the_rest_is_scanned() {
         .collect();
     assert_eq!(indexes, [1, 2], "both good records scanned");
 }
+
+/// `train` rebuilds a small model from a generated TSV, `eval` measures
+/// it, `learn` takes a new report and refuses one it has learned.
+#[test]
+fn train_eval_and_learn_a_small_model() {
+    let dir = tempdir("train");
+    let mut tsv = String::new();
+    for filler in ["lunch", "milk", "bread", "dinner", "coffee", "tickets"] {
+        tsv.push_str(&format!(
+            "spam\tWINNER you have won a {filler} cash prize, call now to claim\n"
+        ));
+        tsv.push_str(&format!(
+            "spam\tURGENT your {filler} account is locked, verify at http://x.example/login\n"
+        ));
+        tsv.push_str(&format!("ham\tcan you pick up {filler} on the way home\n"));
+        tsv.push_str(&format!(
+            "ham\tare we still on for {filler} later, running late\n"
+        ));
+    }
+    let data = dir.join("sms.tsv");
+    std::fs::write(&data, tsv).unwrap();
+    let rules = dir.join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/policy.toml"),
+        rules.join("policy.toml"),
+    )
+    .unwrap();
+    let (data, rules_arg) = (data.to_str().unwrap(), rules.to_str().unwrap());
+    let out = floodwall(&[
+        "train",
+        "--channel",
+        "sms",
+        "--ham",
+        data,
+        "--spam",
+        data,
+        "--bits",
+        "12",
+        "-o",
+        rules_arg,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout(&out).contains("trained on 12 ham and 12 spam"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(rules.join("models/text.fwm").is_file());
+
+    let out = floodwall(&[
+        "eval", "--rules", rules_arg, "--ham", data, "--spam", data, "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("one JSON object");
+    let classifier = &report["results"][0];
+    assert_eq!(classifier["name"], "classifier");
+    assert!(classifier["roc_auc"].as_f64().unwrap() > 0.9, "{report}");
+    assert_eq!(report["results"][1]["name"], "engine");
+
+    let report_file = dir.join("report.tsv");
+    std::fs::write(
+        &report_file,
+        "spam\tclaim your free parcel fee now at http://y.example/pay\n",
+    )
+    .unwrap();
+    let report_arg = report_file.to_str().unwrap();
+    let out = floodwall(&["learn", "--rules", rules_arg, "--spam", report_arg]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout(&out).contains("learned 1,") || stdout(&out).contains("learned 1 "),
+        "{}",
+        stdout(&out)
+    );
+    let out = floodwall(&["learn", "--rules", rules_arg, "--spam", report_arg]);
+    assert!(
+        stdout(&out).contains("refused 1 already learned"),
+        "{}",
+        stdout(&out)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -12,6 +12,7 @@ use super::Engine;
 use crate::ingest::IngestConfig;
 use crate::policy::Policy;
 use crate::rules::{RuleError, RuleErrors, RuleSet};
+use crate::stage::classifier::{self, ClassifierStage};
 use crate::stage::protocol::ProtocolStage;
 use crate::stage::signature::{SignatureOptions, SignatureStage};
 use crate::stage::{Services, Stage, StageError};
@@ -103,8 +104,10 @@ enum StageSpec {
 
 /// Builds an [`Engine`] from a rule set, ingest limits, services and stages.
 ///
-/// The stages run in the order they are listed: the signature and protocol
-/// stages first, then those added with [`stage`](Self::stage).
+/// The stages run in the order they are listed: the signature, protocol
+/// and classifier stages first, then those added with
+/// [`stage`](Self::stage). The classifier scores the families the rule
+/// set has models for, and nothing without any.
 pub struct EngineBuilder {
     rules: RuleSet,
     ingest: IngestConfig,
@@ -121,7 +124,14 @@ impl EngineBuilder {
             ingest: IngestConfig::default(),
             services: Services::default(),
             signature: SignatureOptions::default(),
-            stages: vec![StageSpec::Signature, StageSpec::Protocol],
+            stages: vec![
+                StageSpec::Signature,
+                StageSpec::Protocol,
+                StageSpec::Added(
+                    classifier::NAME,
+                    Box::new(|setup| Ok(Box::new(ClassifierStage::build(setup)?))),
+                ),
+            ],
         }
     }
 

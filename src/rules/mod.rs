@@ -235,6 +235,11 @@ pub struct RuleSet {
     pub metas: Vec<MetaRule>,
     /// `policy.toml`.
     pub policy: PolicyConfig,
+    /// Classifier model files (`models/*.fwm`), by file name (`text.fwm`),
+    /// as bytes: the classifier stage decodes and checks them when the
+    /// engine is built, so a damaged file is an error naming it there.
+    /// Shared, because an engine reload clones the set.
+    pub models: std::collections::BTreeMap<String, std::sync::Arc<[u8]>>,
 }
 
 impl RuleSet {

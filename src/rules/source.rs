@@ -14,6 +14,12 @@ mod embedded {
 /// The file that holds thresholds and built-in scores rather than rules.
 const POLICY_FILE: &str = "policy.toml";
 
+/// The subdirectory of classifier models, and their extension.
+pub(crate) const MODELS_DIR: &str = "models";
+const MODEL_EXTENSION: &str = "fwm";
+
+type Models = std::collections::BTreeMap<String, std::sync::Arc<[u8]>>;
+
 enum Backing {
     Dir(PathBuf),
     Embedded,
@@ -26,6 +32,8 @@ pub struct RuleSource {
     backing: Backing,
     /// `*.toml` files directly in the directory, sorted by name.
     toml_files: Vec<(String, String)>,
+    /// `models/*.fwm`, by file name.
+    models: Models,
 }
 
 impl RuleSource {
@@ -52,6 +60,7 @@ impl RuleSource {
         Ok(RuleSource {
             backing: Backing::Dir(dir.to_path_buf()),
             toml_files,
+            models: read_models(dir)?,
         })
     }
 
@@ -62,9 +71,17 @@ impl RuleSource {
             .filter(|(name, _)| !name.contains('/') && name.ends_with(".toml"))
             .map(|(name, text)| (name.to_string(), text.to_string()))
             .collect();
+        let models = embedded::MODELS
+            .iter()
+            .filter_map(|(rel, bytes)| {
+                let name = rel.strip_prefix(MODELS_DIR)?.strip_prefix('/')?;
+                (!name.contains('/')).then(|| (name.to_string(), std::sync::Arc::from(*bytes)))
+            })
+            .collect();
         RuleSource {
             backing: Backing::Embedded,
             toml_files,
+            models,
         }
     }
 
@@ -73,6 +90,7 @@ impl RuleSource {
         RuleSource {
             backing: Backing::Text,
             toml_files: vec![(name.to_string(), text.to_string())],
+            models: Models::new(),
         }
     }
 
@@ -150,7 +168,10 @@ impl RuleSource {
 
     fn parse_all(self) -> (RuleSet, Vec<RuleError>) {
         let mut errors = Vec::new();
-        let mut set = RuleSet::default();
+        let mut set = RuleSet {
+            models: self.models.clone(),
+            ..RuleSet::default()
+        };
         for (name, text) in &self.toml_files {
             if name == POLICY_FILE {
                 match parse_policy(name, text) {
@@ -179,6 +200,35 @@ impl RuleSource {
         check_ids(&set, &mut errors);
         (set, errors)
     }
+}
+
+/// The `models/*.fwm` files of a rules directory; none when it has no
+/// `models/` (the classifier then scores nothing).
+fn read_models(dir: &Path) -> Result<Models, RuleErrors> {
+    let mut models = Models::new();
+    let models_dir = dir.join(MODELS_DIR);
+    let Ok(entries) = std::fs::read_dir(&models_dir) else {
+        return Ok(models);
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == MODEL_EXTENSION) && path.is_file() {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let bytes = std::fs::read(&path).map_err(|e| {
+                RuleError::new(
+                    &format!("{MODELS_DIR}/{name}"),
+                    0,
+                    None,
+                    format!("cannot read: {e}"),
+                )
+            })?;
+            models.insert(name, std::sync::Arc::from(bytes));
+        }
+    }
+    Ok(models)
 }
 
 /// One entry per line; blank lines and `#` comments skipped.

@@ -16,6 +16,7 @@
 //! [`StageError`]; the engine records it in the verdict and a counter, and
 //! the scan goes on with the other stages' evidence.
 
+pub mod classifier;
 pub mod context;
 pub mod evidence;
 pub mod protocol;

@@ -6,11 +6,14 @@
 
 mod bench;
 mod choices;
+mod corpus;
+mod eval;
 mod inputs;
 mod inspect;
 mod milter;
 mod rules_check;
 mod scan;
+mod train;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -78,6 +81,12 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Run the mail filter service (milter) an MTA calls during SMTP.
     Milter(milter::MilterArgs),
+    /// Train a classifier model from labelled ham and spam.
+    Train(train::TrainArgs),
+    /// Update a rules directory's models in place from reported messages.
+    Learn(train::LearnArgs),
+    /// Measure the classifier and the whole engine on labelled messages.
+    Eval(eval::EvalArgs),
     /// Work with rule directories.
     Rules {
         #[command(subcommand)]
@@ -207,6 +216,9 @@ fn main() -> ExitCode {
             Err(code) => code,
         },
         Command::Milter(args) => milter::run(args),
+        Command::Train(args) => train::run_train(&args),
+        Command::Learn(args) => train::run_learn(&args),
+        Command::Eval(args) => eval::run(&args),
         Command::Rules {
             command:
                 RulesCommand::Check {
