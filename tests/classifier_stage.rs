@@ -50,14 +50,18 @@ fn generated() -> Vec<(Message<'static>, bool)> {
     out
 }
 
-/// A rules directory with one plain rule, the shipped policy and the given
-/// model files.
+/// A rules directory with one plain rule, the shipped policy with
+/// `CLASSIFIER_HAM` scored at the stage's own default (the shipped policy
+/// only shows it), and the given model files.
 fn rules_dir(name: &str, models: &[(&str, Vec<u8>)]) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("floodwall-clf-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("models")).unwrap();
     let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
-    std::fs::copy(shipped.join("policy.toml"), dir.join("policy.toml")).unwrap();
+    let policy = std::fs::read_to_string(shipped.join("policy.toml")).unwrap();
+    let scored = policy.replace("ham_score = 0.0", "ham_score = -3.0");
+    assert_ne!(policy, scored, "the shipped policy sets ham_score = 0.0");
+    std::fs::write(dir.join("policy.toml"), scored).unwrap();
     std::fs::write(
         dir.join("one.toml"),
         "[[rule]]\nid = \"ONE_RULE\"\ndescription = \"x\"\nscore = 1.0\ntarget = \"body\"\npattern = 'zzqqzz'\n",
