@@ -73,6 +73,7 @@ fn sms(text: &str) -> Message<'static> {
         text: text.to_string(),
         subject: None,
         channel: None,
+        time: None,
     }
     .into_message()
 }

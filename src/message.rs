@@ -113,6 +113,12 @@ pub struct Envelope {
     /// The name the SMTP client gave in HELO/EHLO.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub helo: Option<String>,
+    /// When the transport received the message, in milliseconds since the
+    /// Unix epoch, where the input says (a replayed log, a traffic
+    /// generator's stream). Stream stages count by it rather than by the
+    /// scan's clock, so a file of a day's traffic is judged as that day.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub received_ms: Option<u64>,
 }
 
 /// A header field with its value decoded to UTF-8 (RFC 2047 words resolved).

@@ -18,6 +18,7 @@ fn sms(text: &str) -> Message<'static> {
         text: text.into(),
         subject: None,
         channel: None,
+        time: None,
     }
     .into_message()
 }

@@ -159,6 +159,7 @@ mod space {
 ///     text: "WIN a prize! Call 0906".into(),
 ///     subject: None,
 ///     channel: None,
+///     time: None,
 /// };
 /// let msg = record.into_message();
 /// let mut features = Features::default();

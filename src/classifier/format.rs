@@ -337,6 +337,7 @@ mod tests {
                 text: text.into(),
                 subject: None,
                 channel: None,
+                time: None,
             }
             .into_message();
             model.learn(&msg, spam, &mut f);

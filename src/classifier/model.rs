@@ -55,7 +55,7 @@ pub enum LearnOutcome {
 /// use floodwall::classifier::{Family, Features, Model, TrainOptions};
 ///
 /// let sms = |text: &str| floodwall::ingest::record::SmsRecord {
-///     from: None, to: Default::default(), text: text.into(), subject: None, channel: None,
+///     from: None, to: Default::default(), text: text.into(), subject: None, channel: None, time: None,
 /// }.into_message();
 /// let examples = [
 ///     (sms("WINNER! Claim your prize, call 09061701461 now"), true),
@@ -283,6 +283,7 @@ mod tests {
             text: text.into(),
             subject: None,
             channel: None,
+            time: None,
         }
         .into_message()
     }

@@ -6,7 +6,9 @@
 //! ```
 //!
 //! `from` and `to` are optional; `to` may be a list; `channel` may be
-//! `"sms"` (default) or `"mms"`; `subject` is optional.
+//! `"sms"` (default) or `"mms"`; `subject` is optional; `time`, when the
+//! message was received in milliseconds since the Unix epoch, is optional
+//! (a replayed log has it, and stream stages count by it).
 
 use std::borrow::Cow;
 
@@ -35,6 +37,9 @@ pub struct SmsRecord {
     /// `"sms"` (the default) or `"mms"`.
     #[serde(default)]
     pub channel: Option<String>,
+    /// When the message was received, in milliseconds since the Unix epoch.
+    #[serde(default)]
+    pub time: Option<u64>,
 }
 
 /// One recipient or several.
@@ -106,6 +111,7 @@ impl SmsRecord {
             Protocol::None,
         );
         msg.envelope.sender = self.from.map(Address::new);
+        msg.envelope.received_ms = self.time;
         msg.envelope.recipients = match self.to {
             Recipients::None => Vec::new(),
             Recipients::One(to) => vec![Address::new(to)],

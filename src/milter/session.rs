@@ -534,6 +534,7 @@ impl Session {
                 recipients: std::mem::take(&mut message.recipients),
                 client_addr: connection.connect_addr.or(connection.macro_client_addr),
                 helo: connection.helo.clone(),
+                received_ms: None,
             },
             message: std::mem::take(&mut message.bytes),
             truncated: message.truncated,

@@ -181,6 +181,9 @@ pub(super) fn apply_envelope(msg: &mut Message<'_>, envelope: &Envelope) {
     if let Some(helo) = &envelope.helo {
         msg.envelope.helo = Some(helo.clone());
     }
+    if envelope.received_ms.is_some() {
+        msg.envelope.received_ms = envelope.received_ms;
+    }
 }
 
 /// One message decoded from a job, with its verdict.

@@ -122,6 +122,7 @@ fn record(channel: Channel, text: &str) -> Message<'static> {
         text: text.to_string(),
         subject: None,
         channel: None,
+        time: None,
     }
     .into_message();
     if channel == Channel::Email {
@@ -135,6 +136,7 @@ fn record(channel: Channel, text: &str) -> Message<'static> {
             text: body.to_string(),
             subject: None,
             channel: None,
+            time: None,
         }
         .into_message();
         msg.channel = Channel::Email;

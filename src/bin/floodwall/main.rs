@@ -144,6 +144,7 @@ impl EnvelopeArgs {
             recipients: self.rcpt.into_iter().map(Address::new).collect(),
             client_addr: self.client_addr,
             helo: self.helo,
+            received_ms: None,
         })
     }
 }
