@@ -88,6 +88,7 @@ pub mod pipeline;
 pub mod policy;
 pub mod rules;
 pub mod stage;
+pub mod state;
 pub mod symbols;
 #[cfg(any(test, feature = "synth"))]
 pub mod workload;

@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use crate::clock::{Clock, SystemClock};
 use crate::message::{Address, Message};
+use crate::state::{EmbeddedStore, StateStore};
 
-/// Handles every stage of an engine shares: the clock now, the state store
-/// of the stream stages when it arrives. They belong to whoever runs the
+/// Handles every stage of an engine shares: the clock, and the state store
+/// of the stream stages. They belong to whoever runs the
 /// engine, not to one engine: a rules reload builds a new engine with the
 /// same services, so counters in a store survive it.
 ///
@@ -18,14 +19,26 @@ use crate::message::{Address, Message};
 pub struct Services {
     /// Where "now" comes from; the system clock by default.
     pub clock: Arc<dyn Clock>,
+    /// Where the stream stages (bulk, velocity) keep their counts; an
+    /// [`EmbeddedStore`] with the default memory bound unless set.
+    pub state: Arc<dyn StateStore>,
 }
 
 impl Services {
-    /// The system clock and no shared state.
+    /// The system clock and an empty embedded store.
     pub fn new() -> Services {
         Services {
             clock: Arc::new(SystemClock),
+            state: Arc::new(EmbeddedStore::default()),
         }
+    }
+
+    /// Keeps stream state in `store` (a Redis store shared by several
+    /// nodes, an embedded one with another bound or loaded from a
+    /// snapshot).
+    pub fn with_state(mut self, store: Arc<dyn StateStore>) -> Services {
+        self.state = store;
+        self
     }
 
     /// Takes time from `clock` (a [`SimulatedClock`](crate::clock::SimulatedClock)
