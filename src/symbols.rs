@@ -169,7 +169,17 @@ pub static BUILTINS: &[Builtin] = &[
         score: 0.0,
         description: "A stage failed on this message; its evidence is missing",
     },
+    Builtin {
+        name: STATE_UNAVAILABLE,
+        score: 0.0,
+        description: "The stream-state store did not answer; no bulk or velocity evidence",
+    },
 ];
+
+/// The built-in symbol a stage raises when its shared state store did not
+/// answer (the scan goes on without that stage's evidence). Scored 0, like
+/// [`STAGE_FAILED`].
+pub const STATE_UNAVAILABLE: &str = "FW_STATE_UNAVAILABLE";
 
 /// The built-in symbol a stage failure raises (the stage and the error in
 /// its options). Scored 0 by default: a failure is no sign of spam, but it

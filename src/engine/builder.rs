@@ -15,6 +15,7 @@ use crate::rules::{RuleError, RuleErrors, RuleSet};
 use crate::stage::classifier::{self, ClassifierStage};
 use crate::stage::protocol::ProtocolStage;
 use crate::stage::signature::{SignatureOptions, SignatureStage};
+use crate::stage::stream::{self, StreamStage};
 use crate::stage::{Services, Stage, StageError};
 use crate::symbols::{self, SymbolDef, SymbolId, SymbolTable};
 
@@ -127,6 +128,10 @@ impl EngineBuilder {
             stages: vec![
                 StageSpec::Signature,
                 StageSpec::Protocol,
+                StageSpec::Added(
+                    stream::NAME,
+                    Box::new(|setup| Ok(Box::new(StreamStage::build(setup)?))),
+                ),
                 StageSpec::Added(
                     classifier::NAME,
                     Box::new(|setup| Ok(Box::new(ClassifierStage::build(setup)?))),
@@ -254,6 +259,9 @@ impl EngineBuilder {
         let stage_failed = symbols
             .lookup(symbols::STAGE_FAILED)
             .expect("every built-in symbol is registered above");
+        let state_unavailable = symbols
+            .lookup(symbols::STATE_UNAVAILABLE)
+            .expect("every built-in symbol is registered above");
         Ok(Engine {
             policy: Policy::new(rules.policy.thresholds.clone(), &symbols),
             failures: stages.iter().map(|_| AtomicU64::new(0)).collect(),
@@ -263,6 +271,7 @@ impl EngineBuilder {
             ingest,
             services,
             stage_failed,
+            state_unavailable,
         })
     }
 }

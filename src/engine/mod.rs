@@ -52,6 +52,8 @@ pub struct Engine {
     services: Services,
     /// `FW_STAGE_FAILED`.
     stage_failed: SymbolId,
+    /// `FW_STATE_UNAVAILABLE`.
+    state_unavailable: SymbolId,
     /// By stage: failures so far (see [`Engine::stage_failures`]).
     failures: Vec<AtomicU64>,
 }
@@ -281,8 +283,12 @@ impl Engine {
     }
 
     fn record_failure(&self, stage: &str, error: &StageError, evidence: &mut Evidence) {
+        let symbol = match error {
+            StageError::Unavailable { .. } => self.state_unavailable,
+            _ => self.stage_failed,
+        };
         let _ = evidence
-            .fire_weighted(self.stage_failed, 1.0)
+            .fire_weighted(symbol, 1.0)
             .option(format!("{stage}: {error}"));
     }
 }

@@ -21,6 +21,7 @@ pub mod context;
 pub mod evidence;
 pub mod protocol;
 pub mod signature;
+pub mod stream;
 
 use std::any::Any;
 
