@@ -232,19 +232,7 @@ impl EmbeddedStore {
             )
             .unwrap_or_default();
         for &band in &op.bands {
-            self.with_entry(
-                band,
-                now,
-                || Some((ttl, Value::Band { cluster: id })),
-                // A band that leads to another live cluster keeps leading
-                // there; it is not refreshed on this cluster's behalf.
-                |e| {
-                    (
-                        (),
-                        matches!(e.value, Value::Band { cluster } if cluster == id),
-                    )
-                },
-            );
+            self.point_band(band, now, ttl, id);
         }
         reply
     }
@@ -260,6 +248,44 @@ impl EmbeddedStore {
             },
         )
         .unwrap_or_default()
+    }
+
+    /// Makes `band` lead to cluster `id` unless it leads to another live
+    /// cluster already (it is then not refreshed on this cluster's
+    /// behalf): the hot path of every sketch, so one lookup, not the
+    /// general [`with_entry`](Self::with_entry).
+    fn point_band(&self, band: u64, now_ms: u64, ttl_ms: u64, id: u64) {
+        let mut shard = self.shards[shard_of(band)]
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        shard.expire(now_ms);
+        if let Some(entry) = shard.entries.get_mut(&band) {
+            let live = entry.live(now_ms);
+            match &mut entry.value {
+                Value::Band { cluster } if *cluster == id || !live => {
+                    *cluster = id;
+                    entry.touched_ms = now_ms;
+                    entry.ttl_ms = ttl_ms;
+                    shard.entries.to_back(&band);
+                }
+                _ => {}
+            }
+            return;
+        }
+        let value = Value::Band { cluster: id };
+        shard.bytes += value.bytes();
+        shard.entries.insert(
+            band,
+            Entry {
+                touched_ms: now_ms,
+                ttl_ms,
+                value,
+            },
+        );
+        let evicted = shard.evict_to(self.shard_budget);
+        if evicted > 0 {
+            self.evicted.fetch_add(evicted, Ordering::Relaxed);
+        }
     }
 
     /// Reads the live entry under `key` without touching it.

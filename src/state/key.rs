@@ -43,8 +43,67 @@ pub fn of(class: KeyClass, value: &[u8]) -> u64 {
     }
     let mut tail = [0u8; 8];
     tail[..words.remainder().len()].copy_from_slice(words.remainder());
-    hash = step(hash, u64::from_le_bytes(tail) ^ (value.len() as u64) << 56);
-    mix(hash)
+    mix(step(
+        hash,
+        u64::from_le_bytes(tail) ^ (value.len() as u64) << 56,
+    ))
+}
+
+/// The key of `value` trimmed and lower-cased, as [`of`] would give for
+/// that string, without building it: addresses are compared without case,
+/// and a key per message must not cost an allocation.
+pub fn of_folded(class: KeyClass, value: &str) -> u64 {
+    let mut hasher = Hasher::new(class);
+    let mut buf = [0u8; 4];
+    for c in value.trim().chars() {
+        if c.is_ascii() {
+            hasher.write(&[c.to_ascii_lowercase() as u8]);
+        } else {
+            for lower in c.to_lowercase() {
+                hasher.write(lower.encode_utf8(&mut buf).as_bytes());
+            }
+        }
+    }
+    hasher.finish()
+}
+
+/// Hashes bytes eight at a time, little-endian, as they arrive.
+struct Hasher {
+    hash: u64,
+    word: [u8; 8],
+    filled: usize,
+    len: u64,
+}
+
+impl Hasher {
+    fn new(class: KeyClass) -> Hasher {
+        Hasher {
+            hash: mix(0x9e37_79b9_7f4a_7c15 ^ class as u64),
+            word: [0; 8],
+            filled: 0,
+            len: 0,
+        }
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.word[self.filled] = b;
+            self.filled += 1;
+            if self.filled == 8 {
+                self.hash = step(self.hash, u64::from_le_bytes(self.word));
+                self.filled = 0;
+            }
+        }
+        self.len += bytes.len() as u64;
+    }
+
+    fn finish(mut self) -> u64 {
+        self.word[self.filled..].fill(0);
+        mix(step(
+            self.hash,
+            u64::from_le_bytes(self.word) ^ self.len << 56,
+        ))
+    }
 }
 
 /// The key of a sequence of numbers in `class` (a sketch, a band).
@@ -95,5 +154,23 @@ mod tests {
             of_words(KeyClass::Band, [1, 2]),
             of_words(KeyClass::Band, [2, 1])
         );
+    }
+
+    #[test]
+    fn a_folded_key_is_the_key_of_the_folded_string() {
+        for value in [
+            "  Alice@Example.COM ",
+            "ÉLODIE@exemple.fr",
+            "+447700900123",
+            "",
+            "abcdefghijklmnopq",
+        ] {
+            let folded = value.trim().to_lowercase();
+            assert_eq!(
+                of_folded(KeyClass::MailSender, value),
+                of(KeyClass::MailSender, folded.as_bytes()),
+                "{value:?}"
+            );
+        }
     }
 }

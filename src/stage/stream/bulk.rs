@@ -13,9 +13,9 @@
 //! - `BULK_MANY_SENDERS`: a campaign whose copies come from at least
 //!   `many_senders` senders (a snowshoe campaign: low volume per sender).
 //!
-//! Both carry `size=`, `senders=`, `recipients=` and `age=` in their
-//! options. Solicited bulk is exempt by configuration (see
-//! [`StreamConfig`](super::StreamConfig)).
+//! `BULK_CAMPAIGN` carries `size=`, `senders=`, `recipients=` and `age=`
+//! in its options, `BULK_MANY_SENDERS` the `senders=`. Solicited bulk is
+//! exempt by configuration (see [`StreamConfig`](super::StreamConfig)).
 
 use serde::Deserialize;
 
@@ -181,9 +181,10 @@ pub(super) fn fire(
         format!("age={age}"),
     ];
     let fired = evidence.fire_weighted(symbols.campaign, weight);
-    let _ = options.iter().fold(fired, |f, o| f.option(o.clone()));
+    let _ = options.into_iter().fold(fired, |f, o| f.option(o));
     if reply.senders >= config.many_senders {
-        let fired = evidence.fire_weighted(symbols.many_senders, 1.0);
-        let _ = options.iter().fold(fired, |f, o| f.option(o.clone()));
+        let _ = evidence
+            .fire_weighted(symbols.many_senders, 1.0)
+            .option(format!("senders={}", capped(reply.senders)));
     }
 }

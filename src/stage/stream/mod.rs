@@ -157,10 +157,12 @@ impl StreamStage {
     }
 
     fn exempt(&self, msg: &Message<'_>) -> bool {
-        msg.envelope
-            .sender
-            .as_ref()
-            .is_some_and(|s| self.exempt.contains(&s.value.trim().to_lowercase()))
+        !self.exempt.is_empty()
+            && msg
+                .envelope
+                .sender
+                .as_ref()
+                .is_some_and(|s| self.exempt.contains(&s.value.trim().to_lowercase()))
     }
 
     fn mailing_list(&self, msg: &Message<'_>) -> bool {

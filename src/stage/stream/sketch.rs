@@ -57,6 +57,7 @@ impl Shingles {
 #[derive(Debug, Default)]
 pub struct Sketcher {
     hashes: Vec<u64>,
+    starts: Vec<usize>,
 }
 
 impl Sketcher {
@@ -71,7 +72,7 @@ impl Sketcher {
     ) -> Option<Sketch> {
         self.hashes.clear();
         match shingles {
-            Shingles::Chars(k) => char_shingles(text, k, &mut self.hashes),
+            Shingles::Chars(k) => char_shingles(text, k, &mut self.starts, &mut self.hashes),
             Shingles::Words(k) => word_shingles(text, k, &mut self.hashes),
         }
         if self.hashes.len() < min_shingles.max(1) {
@@ -117,9 +118,15 @@ fn densify(signature: &mut [u32; SIGNATURE_LEN], filled: &[bool; SIGNATURE_LEN])
     }
 }
 
-fn char_shingles(text: &str, k: usize, out: &mut Vec<u64>) {
+fn char_shingles(text: &str, k: usize, starts: &mut Vec<usize>, out: &mut Vec<u64>) {
     let k = k.max(1);
-    let starts: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+    if text.is_ascii() {
+        let bytes = text.as_bytes();
+        out.extend(bytes.windows(k).map(|w| key::of(KeyClass::Sketch, w)));
+        return;
+    }
+    starts.clear();
+    starts.extend(text.char_indices().map(|(i, _)| i));
     if starts.len() < k {
         return;
     }

@@ -229,8 +229,8 @@ pub(super) fn sender_key(msg: &Message<'_>) -> Option<u64> {
     Some(match msg.channel {
         Channel::Email => mail_sender_key(&sender.value),
         _ => match phone_number(&sender.value) {
-            Some(number) => key::of(KeyClass::Msisdn, number.to_string().as_bytes()),
-            None => key::of(KeyClass::SenderId, sender.value.to_lowercase().as_bytes()),
+            Some(number) => key::of_words(KeyClass::Msisdn, [number]),
+            None => key::of_folded(KeyClass::SenderId, &sender.value),
         },
     })
 }
