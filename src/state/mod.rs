@@ -22,6 +22,7 @@
 
 pub mod embedded;
 pub mod key;
+pub mod snapshot;
 pub mod window;
 
 use std::fmt;

@@ -181,3 +181,45 @@ fn a_sender_cycling_through_a_million_recipients_stays_bounded() {
         store.usage()
     );
 }
+
+#[test]
+fn a_snapshot_keeps_a_campaign_across_a_restart_and_a_damaged_one_is_refused() {
+    let dir = std::env::temp_dir().join(format!("floodwall-snapshot-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("state.fws");
+    let store = EmbeddedStore::default();
+    for copy in 1..=5u32 {
+        cluster(
+            &store,
+            op(
+                copy,
+                8,
+                u64::from(copy),
+                u64::from(copy),
+                T0 + u64::from(copy) * MIN,
+            ),
+        );
+    }
+    sender(&store, 1, Some(447_700_900_000), T0);
+    let saved = store.save(&path).expect("save");
+    assert_eq!(saved, store.usage().entries);
+    let loaded = EmbeddedStore::load(&path, MemoryBound::default(), T0 + 6 * MIN).expect("load");
+    assert_eq!(loaded.usage().entries, saved);
+    let next = cluster(&loaded, op(6, 8, 6, 6, T0 + 6 * MIN));
+    assert_eq!((next.messages, next.senders), (6, 6));
+    assert_eq!(sender(&loaded, 2, Some(447_700_900_001), T0 + 1).walk, 2);
+    // Everything has expired a day later: nothing is loaded.
+    let stale =
+        EmbeddedStore::load(&path, MemoryBound::default(), T0 + 2 * 24 * 60 * MIN).expect("load");
+    assert_eq!(stale.usage().entries, 0);
+
+    let mut bytes = std::fs::read(&path).expect("read");
+    let last = bytes.len() - 20;
+    bytes[last] ^= 1;
+    std::fs::write(&path, &bytes).expect("write");
+    let err = EmbeddedStore::load(&path, MemoryBound::default(), T0).unwrap_err();
+    assert!(err.to_string().contains("checksum"), "{err}");
+    std::fs::write(&path, b"FWSTATE0").expect("write");
+    assert!(EmbeddedStore::load(&path, MemoryBound::default(), T0).is_err());
+    let _ = std::fs::remove_dir_all(&dir);
+}
