@@ -22,12 +22,14 @@
 
 pub mod embedded;
 pub mod key;
+mod open;
 pub mod snapshot;
 pub mod window;
 
 use std::fmt;
 
 pub use embedded::{EmbeddedStore, MemoryBound};
+pub use open::open;
 
 /// Number of min-hash values in a content sketch.
 pub const SIGNATURE_LEN: usize = 32;

@@ -69,6 +69,8 @@ pub struct BenchArgs {
     /// Format of the files given (default: detected per file).
     #[arg(long, value_parser = crate::choices::format(), default_value = "auto")]
     format: Format,
+    #[command(flatten)]
+    pub state: crate::state::StateArgs,
     /// Files or directories to scan instead of generated traffic.
     paths: Vec<PathBuf>,
 }

@@ -13,6 +13,7 @@ mod inspect;
 mod milter;
 mod rules_check;
 mod scan;
+mod state;
 mod train;
 
 use std::io::IsTerminal;
@@ -24,6 +25,7 @@ use floodwall::ingest::sms::DefaultAlphabet;
 use floodwall::ingest::{Format, IngestConfig};
 use floodwall::rules::RuleSet;
 use floodwall::stage::signature::{SignatureOptions, SignatureStage, Tuning, TuningProgress};
+use floodwall::stage::Services;
 use floodwall::{Address, BuildError, Engine, Envelope};
 
 #[global_allocator]
@@ -58,9 +60,13 @@ enum Command {
         #[command(flatten)]
         decode: DecodeArgs,
         /// Worker threads (default: the number of CPUs). The output is in
-        /// input order whatever the count.
+        /// input order whatever the count; stream state (bulk, velocity)
+        /// counts each worker's batches as they come, so `--threads 1`
+        /// counts a file in exactly its order.
         #[arg(long, value_name = "N")]
         threads: Option<usize>,
+        #[command(flatten)]
+        state: state::StateArgs,
         /// Files or directories (searched recursively).
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -179,9 +185,19 @@ fn main() -> ExitCode {
             envelope,
             decode,
             threads,
+            state,
             paths,
-        } => match load_engine(rules.as_deref(), decode.ingest_config(), Tuning::Background) {
-            Ok((engine, progress)) => {
+        } => match open_state(&state).and_then(|open| {
+            let services = Services::new().with_state(open.store.clone());
+            load_engine(
+                rules.as_deref(),
+                decode.ingest_config(),
+                Tuning::Background,
+                services,
+            )
+            .map(|loaded| (loaded, open))
+        }) {
+            Ok(((engine, progress), open)) => {
                 let request = scan::ScanRequest {
                     format,
                     json,
@@ -192,6 +208,7 @@ fn main() -> ExitCode {
                     paths,
                 };
                 let code = scan::run(engine, request);
+                save_state(&open);
                 finish_tuning(progress);
                 code
             }
@@ -203,16 +220,20 @@ fn main() -> ExitCode {
             decode,
             paths,
             // Inspect only decodes: the interim plan, no compile.
-        } => match load_engine(None, decode.ingest_config(), Tuning::Never) {
+        } => match load_engine(None, decode.ingest_config(), Tuning::Never, Services::new()) {
             Ok((engine, _)) => inspect::run(&engine, format, json, &paths),
             Err(code) => code,
         },
         // A bench measures the tuned plan.
-        Command::Bench(args) => match load_engine(
-            args.rules.as_deref(),
-            IngestConfig::default(),
-            Tuning::AtBuild,
-        ) {
+        Command::Bench(args) => match open_state(&args.state).and_then(|open| {
+            let services = Services::new().with_state(open.store.clone());
+            load_engine(
+                args.rules.as_deref(),
+                IngestConfig::default(),
+                Tuning::AtBuild,
+                services,
+            )
+        }) {
             Ok((engine, _)) => bench::run(engine, &args),
             Err(code) => code,
         },
@@ -243,6 +264,7 @@ fn load_engine(
     dir: Option<&std::path::Path>,
     ingest: IngestConfig,
     tuning: Tuning,
+    services: Services,
 ) -> Result<(Engine, Option<TuningProgress>), ExitCode> {
     let rules = match dir {
         Some(dir) => RuleSet::load_dir(dir),
@@ -251,6 +273,7 @@ fn load_engine(
     let engine = rules.map_err(BuildError::from).and_then(|rules| {
         Engine::builder(rules)
             .ingest(ingest)
+            .services(services)
             .signature_options(SignatureOptions {
                 cache_dir: floodwall::stage::signature::default_cache_dir(),
                 tuning,
@@ -269,6 +292,33 @@ fn load_engine(
             eprintln!("floodwall: the rules did not load:\n{errors}");
             Err(ExitCode::from(2))
         }
+    }
+}
+
+/// Opens the store `--state` names (exit code 2 when it cannot).
+fn open_state(args: &state::StateArgs) -> Result<state::OpenState, ExitCode> {
+    state::OpenState::open(
+        args.state.as_deref(),
+        args.state_snapshot.as_deref(),
+        &floodwall::clock::SystemClock,
+    )
+    .map_err(|err| {
+        eprintln!("floodwall: {err}");
+        ExitCode::from(2)
+    })
+}
+
+/// Writes the `--state-snapshot`, when one was asked for.
+fn save_state(open: &state::OpenState) {
+    match open.save() {
+        Ok(Some((entries, path))) if std::io::stderr().is_terminal() => {
+            eprintln!(
+                "floodwall: saved {entries} state entries to {}",
+                path.display()
+            );
+        }
+        Ok(_) => {}
+        Err(err) => eprintln!("floodwall: {err}"),
     }
 }
 

@@ -28,7 +28,9 @@ use floodwall::milter::listen::ListenAddr;
 use floodwall::milter::reply::ReplyConfig;
 use floodwall::milter::session::SessionConfig;
 use floodwall::pipeline::Pipeline;
-use floodwall::Engine;
+use floodwall::rules::RuleSet;
+use floodwall::stage::Services;
+use floodwall::{BuildError, Engine};
 use tokio::net::{TcpListener, UnixListener};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::{mpsc, watch, Semaphore};
@@ -56,6 +58,8 @@ pub struct MilterArgs {
     /// Scanning threads (default: the number of CPUs).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
+    #[command(flatten)]
+    state: crate::state::StateArgs,
 }
 
 /// Runs the service until SIGTERM or SIGINT.
@@ -81,6 +85,8 @@ pub fn run(args: MilterArgs) -> ExitCode {
     config.metrics = args.metrics.or(config.metrics);
     config.rules = args.rules.or(config.rules);
     config.threads = args.threads.or(config.threads);
+    config.state = args.state.state.or(config.state);
+    config.state_snapshot = args.state.state_snapshot.or(config.state_snapshot);
     let mut replies = ReplyConfig::default();
     replies.subject_prefix = config.reply.subject_prefix.clone();
     let texts = [
@@ -103,10 +109,26 @@ pub fn run(args: MilterArgs) -> ExitCode {
         tracing::error!(error = %err, "cannot use the configuration");
         return ExitCode::from(2);
     }
-    let engine = match &config.rules {
-        Some(dir) => Engine::from_dir(dir),
-        None => Engine::embedded(),
+    let state = match crate::state::OpenState::open(
+        config.state.as_deref(),
+        config.state_snapshot.as_deref(),
+        &floodwall::clock::SystemClock,
+    ) {
+        Ok(state) => state,
+        Err(err) => {
+            tracing::error!(error = %err, "cannot open the state store");
+            return ExitCode::from(2);
+        }
     };
+    tracing::info!(store = state.store.kind(), "stream state");
+    let services = Services::new().with_state(state.store.clone());
+    let rules = match &config.rules {
+        Some(dir) => RuleSet::load_dir(dir),
+        None => RuleSet::embedded(),
+    };
+    let engine = rules
+        .map_err(BuildError::from)
+        .and_then(|rules| Engine::builder(rules).services(services).build());
     let engine = match engine {
         Ok(engine) => ReloadableEngine::new(engine),
         Err(err) => {
@@ -126,7 +148,15 @@ pub fn run(args: MilterArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    runtime.block_on(serve(config, replies, engine))
+    let code = runtime.block_on(serve(config, replies, engine));
+    match state.save() {
+        Ok(Some((entries, path))) => {
+            tracing::info!(entries, path = %path.display(), "state snapshot saved")
+        }
+        Ok(None) => {}
+        Err(err) => tracing::error!(error = %err, "cannot save the state snapshot"),
+    }
+    code
 }
 
 async fn serve(config: Config, replies: ReplyConfig, engine: ReloadableEngine) -> ExitCode {

@@ -111,7 +111,8 @@ pub struct VelocityConfig {
     /// Alphanumeric sender ids (default: the consumer profile; register
     /// your A2P senders in `exempt_senders`).
     pub sender_id: Limits,
-    /// Mail envelope senders (default: the consumer profile).
+    /// Mail envelope senders (default: the consumer profile, without
+    /// the walk: mail addresses are not numbers).
     pub mail_sender: Limits,
     /// Mail client addresses (default: off).
     pub ip: Limits,
@@ -128,7 +129,10 @@ impl Default for VelocityConfig {
             enabled: true,
             msisdn: Limits::CONSUMER,
             sender_id: Limits::CONSUMER,
-            mail_sender: Limits::CONSUMER,
+            mail_sender: Limits {
+                walk: 0,
+                ..Limits::CONSUMER
+            },
             ip: Limits::OFF,
             ip_prefix: Limits::OFF,
             cap: 256,

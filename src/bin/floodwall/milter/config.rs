@@ -25,6 +25,13 @@ pub struct Config {
     pub rules: Option<PathBuf>,
     /// Scanning threads (default: the number of CPUs).
     pub threads: Option<usize>,
+    /// Where stream state (bulk clusters, sender counters) lives:
+    /// `embedded` (default), `embedded:SIZE` or `redis://HOST:PORT/DB`.
+    /// Kept across SIGHUP reloads.
+    pub state: Option<String>,
+    /// The embedded store's snapshot: loaded at start when it exists,
+    /// written at shutdown (default: none).
+    pub state_snapshot: Option<PathBuf>,
     /// Sizes and counts.
     pub limits: Limits,
     /// Timeouts, in seconds.
@@ -85,6 +92,8 @@ impl Default for Config {
             metrics: None,
             rules: None,
             threads: None,
+            state: None,
+            state_snapshot: None,
             limits: Limits::default(),
             timeouts: Timeouts::default(),
             reply: ReplyTexts::default(),
