@@ -17,7 +17,7 @@ use super::snapshot;
 use super::window::{RecentSet, SlidingCount};
 use super::{
     key, ClusterOp, ClusterReply, Op, Reply, SenderOp, SenderReply, StateError, StateStore,
-    StoreUsage, ADJACENT_GAP, SIGNATURE_LEN,
+    StoreUsage, ADJACENT_GAP, BANDS, SIGNATURE_LEN,
 };
 
 /// How much memory the embedded store may hold.
@@ -263,20 +263,23 @@ impl EmbeddedStore {
 
     fn cluster(&self, op: &ClusterOp) -> ClusterReply {
         let now = op.time_ms;
-        let mut candidates: Vec<u64> = Vec::with_capacity(4);
+        // At most one candidate per band: a fixed array, no allocation.
+        let mut candidates = [0u64; BANDS];
+        let mut found_count = 0;
         for &band in &op.bands {
             let found = self.peek(band, now, |v| match v {
                 Value::Band { cluster } => Some(*cluster),
                 _ => None,
             });
             if let Some(Some(cluster)) = found {
-                if !candidates.contains(&cluster) {
-                    candidates.push(cluster);
+                if !candidates[..found_count].contains(&cluster) {
+                    candidates[found_count] = cluster;
+                    found_count += 1;
                 }
             }
         }
         let mut best: Option<(u64, usize)> = None;
-        for &candidate in &candidates {
+        for &candidate in &candidates[..found_count] {
             let matches = self.peek(candidate, now, |v| match v {
                 Value::Cluster(c) => Some(matching(&c.signature, &op.signature)),
                 _ => None,

@@ -42,18 +42,19 @@ impl OpenState {
     ) -> Result<OpenState, String> {
         let spec = spec.unwrap_or("embedded");
         if let Some(bound) = spec.strip_prefix("embedded") {
-            let bound =
-                match bound.strip_prefix(':') {
-                    Some(size) => MemoryBound {
-                        bytes: parse_size(size).ok_or_else(|| {
-                            format!("--state {spec}: {size:?} is not a size (e.g. 512M, 2G)")
-                        })?,
-                    },
-                    None if bound.is_empty() => MemoryBound::default(),
-                    None => return Err(format!(
+            let bound = match bound.strip_prefix(':') {
+                Some(size) => MemoryBound {
+                    bytes: parse_size(size).ok_or_else(|| {
+                        format!("--state {spec}: {size:?} is not a size (e.g. 512M, 2G)")
+                    })?,
+                },
+                None if bound.is_empty() => MemoryBound::default(),
+                None => {
+                    return Err(format!(
                         "--state {spec}: expected embedded, embedded:SIZE or redis://HOST:PORT/DB"
-                    )),
-                };
+                    ))
+                }
+            };
             let store = match snapshot.filter(|p| p.exists()) {
                 Some(path) => {
                     EmbeddedStore::load(path, bound, clock.now_ms()).map_err(|e| e.to_string())?

@@ -166,25 +166,28 @@ pub(super) fn fire(
     if reply.messages < config.min_copies || reply.recipients < config.min_recipients {
         return;
     }
-    let age = super::duration(time_ms.saturating_sub(reply.first_seen_ms));
-    let capped = |n: u32| match n >= u32::from(config.cap) {
-        true => format!("{n}+"),
-        false => n.to_string(),
-    };
+    let age = time_ms.saturating_sub(reply.first_seen_ms);
     let span = f64::from(config.full_weight_copies - config.min_copies).max(1.0);
     let progress = f64::from(reply.messages - config.min_copies) / span;
     let weight = (0.6 + 0.4 * progress).min(1.0);
+    let cap = u32::from(config.cap);
     let options = [
-        format!("size={}", reply.messages),
-        format!("senders={}", capped(reply.senders)),
-        format!("recipients={}", capped(reply.recipients)),
-        format!("age={age}"),
+        super::option(format_args!("size={}", reply.messages)),
+        counted("senders", reply.senders, cap),
+        counted("recipients", reply.recipients, cap),
+        super::duration("age", age),
     ];
     let fired = evidence.fire_weighted(symbols.campaign, weight);
     let _ = options.into_iter().fold(fired, |f, o| f.option(o));
     if reply.senders >= config.many_senders {
         let _ = evidence
             .fire_weighted(symbols.many_senders, 1.0)
-            .option(format!("senders={}", capped(reply.senders)));
+            .option(counted("senders", reply.senders, cap));
     }
+}
+
+/// `name=n`, or `name=n+` when the set stopped counting at its cap.
+fn counted(name: &str, n: u32, cap: u32) -> String {
+    let plus = if n >= cap { "+" } else { "" };
+    super::option(format_args!("{name}={n}{plus}"))
 }

@@ -175,12 +175,11 @@ impl StreamStage {
     fn plan(&self, msg: &Message<'_>, time_ms: u64, s: &mut Scratch) {
         let start = s.ops.len();
         if !self.exempt(msg) {
-            let recipient = msg.envelope.recipients.first().map(|r| {
-                key::of(
-                    KeyClass::Recipient,
-                    r.value.trim().to_lowercase().as_bytes(),
-                )
-            });
+            let recipient = msg
+                .envelope
+                .recipients
+                .first()
+                .map(|r| key::of_folded(KeyClass::Recipient, &r.value));
             if self.config.bulk.enabled && !self.mailing_list(msg) {
                 let sender = velocity::sender_key(msg);
                 if let Some(op) = bulk::op(
@@ -307,15 +306,26 @@ impl Stage for StreamStage {
     }
 }
 
-/// A duration as options show it: `45s`, `12m`, `3h`, `2d`.
-fn duration(ms: u64) -> String {
+/// `name=` and a duration as options show it: `45s`, `12m`, `3h`, `2d`.
+fn duration(name: &str, ms: u64) -> String {
     let s = ms / 1000;
-    match s {
-        0..=119 => format!("{s}s"),
-        120..=7_199 => format!("{}m", s / 60),
-        7_200..=172_799 => format!("{}h", s / 3600),
-        _ => format!("{}d", s / 86_400),
-    }
+    let (n, unit) = match s {
+        0..=119 => (s, 's'),
+        120..=7_199 => (s / 60, 'm'),
+        7_200..=172_799 => (s / 3600, 'h'),
+        _ => (s / 86_400, 'd'),
+    };
+    option(format_args!("{name}={n}{unit}"))
+}
+
+/// An option string in one allocation (the verdict owns it): `format!`
+/// sizes its buffer from the literal text and grows it once more for a
+/// short one.
+fn option(args: std::fmt::Arguments<'_>) -> String {
+    use std::fmt::Write;
+    let mut text = String::with_capacity(32);
+    let _ = text.write_fmt(args);
+    text
 }
 
 #[cfg(test)]

@@ -22,8 +22,7 @@
 //! - everything else that is not a letter or digit separates tokens, and
 //!   tokens are joined by single spaces.
 
-use unicode_normalization::char::is_combining_mark;
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::{decompose_compatible, is_combining_mark};
 
 /// Look-alike letters and the Latin letter each imitates (after lower
 /// casing): the Cyrillic and Greek letters that render like Latin ones in
@@ -121,11 +120,16 @@ impl Normaliser {
             self.folded
                 .extend(text.chars().map(|c| c.to_ascii_lowercase()));
         } else {
-            for c in text
-                .nfkd()
-                .filter(|&c| !is_combining_mark(c) && !invisible(c))
-            {
-                self.folded.extend(c.to_lowercase().map(fold));
+            // Char by char through a callback: the `nfkd()` iterator keeps
+            // a buffer that reaches the heap on some texts, and the marks
+            // it would reorder are dropped anyway.
+            let folded = &mut self.folded;
+            for c in text.chars() {
+                decompose_compatible(c, |d| {
+                    if !is_combining_mark(d) && !invisible(d) {
+                        folded.extend(d.to_lowercase().map(fold));
+                    }
+                });
             }
         }
         let mut after_greeting = false;

@@ -58,6 +58,7 @@ impl Shingles {
 pub struct Sketcher {
     hashes: Vec<u64>,
     starts: Vec<usize>,
+    words: Vec<u64>,
 }
 
 impl Sketcher {
@@ -73,7 +74,7 @@ impl Sketcher {
         self.hashes.clear();
         match shingles {
             Shingles::Chars(k) => char_shingles(text, k, &mut self.starts, &mut self.hashes),
-            Shingles::Words(k) => word_shingles(text, k, &mut self.hashes),
+            Shingles::Words(k) => word_shingles(text, k, &mut self.words, &mut self.hashes),
         }
         if self.hashes.len() < min_shingles.max(1) {
             return None;
@@ -136,13 +137,14 @@ fn char_shingles(text: &str, k: usize, starts: &mut Vec<usize>, out: &mut Vec<u6
     }
 }
 
-fn word_shingles(text: &str, k: usize, out: &mut Vec<u64>) {
+fn word_shingles(text: &str, k: usize, words: &mut Vec<u64>, out: &mut Vec<u64>) {
     let k = k.max(1);
-    let words: Vec<u64> = text
-        .split(' ')
-        .filter(|w| !w.is_empty())
-        .map(|w| key::of(KeyClass::Sketch, w.as_bytes()))
-        .collect();
+    words.clear();
+    words.extend(
+        text.split(' ')
+            .filter(|w| !w.is_empty())
+            .map(|w| key::of(KeyClass::Sketch, w.as_bytes())),
+    );
     if words.len() < k {
         return;
     }

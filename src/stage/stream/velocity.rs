@@ -193,33 +193,24 @@ pub(super) fn sender_keys(
             out.push((class, key));
         }
     };
-    match msg.channel {
-        Channel::Email => {
-            if let Some(sender) = msg.envelope.sender.as_ref().filter(|s| !s.value.is_empty()) {
-                push(SenderClass::MailSender, mail_sender_key(&sender.value));
-            }
-            if let Some(ip) = msg.envelope.client_addr {
-                push(
-                    SenderClass::Ip,
-                    key::of(KeyClass::Ip, ip.to_string().as_bytes()),
-                );
-                push(SenderClass::IpPrefix, prefix_key(ip));
-            }
-        }
-        Channel::Sms | Channel::Mms => {
-            if let Some(sender) = msg.envelope.sender.as_ref().filter(|s| !s.value.is_empty()) {
-                match phone_number(&sender.value) {
-                    Some(number) => push(
-                        SenderClass::Msisdn,
-                        key::of(KeyClass::Msisdn, number.to_string().as_bytes()),
-                    ),
-                    None => push(
-                        SenderClass::SenderId,
-                        key::of(KeyClass::SenderId, sender.value.to_lowercase().as_bytes()),
-                    ),
-                }
-            }
-        }
+    let Some(sender) = msg.envelope.sender.as_ref().filter(|s| !s.value.is_empty()) else {
+        return;
+    };
+    let class = match (msg.channel, phone_number(&sender.value)) {
+        (Channel::Email, _) => SenderClass::MailSender,
+        (_, Some(_)) => SenderClass::Msisdn,
+        (_, None) => SenderClass::SenderId,
+    };
+    if let Some(key) = sender_key(msg) {
+        push(class, key);
+    }
+    if let (Channel::Email, Some(ip)) = (msg.channel, msg.envelope.client_addr) {
+        let bytes = match ip {
+            IpAddr::V4(v4) => v4.to_ipv6_mapped().octets(),
+            IpAddr::V6(v6) => v6.octets(),
+        };
+        push(SenderClass::Ip, key::of(KeyClass::Ip, &bytes));
+        push(SenderClass::IpPrefix, prefix_key(ip));
     }
 }
 
@@ -240,10 +231,7 @@ pub(super) fn sender_key(msg: &Message<'_>) -> Option<u64> {
 }
 
 fn mail_sender_key(address: &str) -> u64 {
-    key::of(
-        KeyClass::MailSender,
-        address.to_ascii_lowercase().as_bytes(),
-    )
+    key::of_folded(KeyClass::MailSender, address)
 }
 
 fn prefix_key(ip: IpAddr) -> u64 {
@@ -323,22 +311,34 @@ pub(super) fn fire(
     if over(limits.burst, reply.short_messages) {
         let _ = evidence
             .fire_weighted(symbols.burst, 1.0)
-            .option(format!("{class}:{}/1m", reply.short_messages));
+            .option(super::option(format_args!(
+                "{class}:{}/1m",
+                reply.short_messages
+            )));
     }
     if over(limits.daily, reply.long_messages) {
         let _ = evidence
             .fire_weighted(symbols.volume, 1.0)
-            .option(format!("{class}:{}/24h", reply.long_messages));
+            .option(super::option(format_args!(
+                "{class}:{}/24h",
+                reply.long_messages
+            )));
     }
     if over(limits.fan_out, reply.recipients) {
         let _ = evidence
             .fire_weighted(symbols.fan_out, 1.0)
-            .option(format!("{class}:{} recipients/24h", reply.recipients));
+            .option(super::option(format_args!(
+                "{class}:{} recipients/24h",
+                reply.recipients
+            )));
     }
     if limits.walk > 0 && reply.walk >= limits.walk {
         let _ = evidence
             .fire_weighted(symbols.sequential, 1.0)
-            .option(format!("{class}:{} adjacent", reply.walk));
+            .option(super::option(format_args!(
+                "{class}:{} adjacent",
+                reply.walk
+            )));
     }
 }
 
