@@ -75,6 +75,26 @@ fn a_batch_is_one_round_trip() {
     assert_eq!(replies.len(), ops.len());
 }
 
+#[test]
+fn workers_share_the_store_from_their_first_batch() {
+    let server = server("workers");
+    let store = store(&server, "fw:");
+    std::thread::scope(|scope| {
+        for worker in 0..4u64 {
+            let store = &store;
+            scope.spawn(move || {
+                for i in 0..50 {
+                    cluster(store, cluster_op(1, 0, worker, i, T0 + i));
+                }
+            });
+        }
+    });
+    let last = cluster(&store, cluster_op(1, 0, 9, 9, T0 + 60));
+    assert_eq!((last.messages, last.senders), (201, 5));
+    let health = store.health();
+    assert!(health.up && health.failed_batches == 0, "{health:?}");
+}
+
 /// Applies one copy; the time it took.
 fn timed_apply(store: &RedisStore, copy: u32) -> (Result<(), StateError>, Duration) {
     let started = Instant::now();

@@ -177,7 +177,9 @@ impl Link {
         if let Some(con) = lock(&self.idle).pop() {
             return Ok(con);
         }
-        {
+        // While Redis is up, workers connect side by side (a new pool at
+        // start); while it is down, one attempt at a time after the backoff.
+        if !self.up.load(Ordering::Relaxed) {
             let mut retry = lock(&self.retry);
             let now = Instant::now();
             if let Some(at) = retry.not_before.filter(|&at| at > now) {
