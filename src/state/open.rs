@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use super::{EmbeddedStore, MemoryBound, StateError, StateStore};
 
-/// A parsed store specification.
+/// A parsed store specification (the forms are listed at [`open`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StateSpec {
     /// The in-process store, bounded.
@@ -62,7 +62,13 @@ impl StateSpec {
     }
 }
 
-/// Parses and opens a store specification (see the [module docs](self)).
+/// Parses and opens a store specification:
+///
+/// - `embedded`: the in-process store with its default memory bound;
+/// - `embedded:BYTES`: the same, bounded to BYTES (`536870912`, `512M`,
+///   `512MiB`, `2G`; suffixes are binary: K = 1024);
+/// - `redis://HOST:PORT/DB`: Redis (feature `redis`), with optional
+///   `?timeout_ms=..&connect_timeout_ms=..&prefix=..`.
 ///
 /// ```
 /// let store = floodwall::state::open("embedded:64M").unwrap();

@@ -114,9 +114,16 @@ impl RedisServer {
         stream
             .write_all(format!("{line}\r\n").as_bytes())
             .map_err(|e| e.to_string())?;
+        let mut answer = Vec::new();
         let mut buf = vec![0u8; 64 * 1024];
-        let n = stream.read(&mut buf).map_err(|e| e.to_string())?;
-        Ok(String::from_utf8_lossy(&buf[..n]).into_owned())
+        while complete(&answer).is_none() {
+            let n = stream.read(&mut buf).map_err(|e| e.to_string())?;
+            if n == 0 {
+                return Err("the connection closed mid-answer".to_string());
+            }
+            answer.extend_from_slice(&buf[..n]);
+        }
+        Ok(String::from_utf8_lossy(&answer).into_owned())
     }
 
     /// A field of `INFO`, as a number.
@@ -126,6 +133,28 @@ impl RedisServer {
             .lines()
             .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
             .and_then(|v| v.trim().parse().ok())
+    }
+}
+
+/// The length of the first complete RESP answer in `bytes`, if there is one.
+fn complete(bytes: &[u8]) -> Option<usize> {
+    let line = bytes.windows(2).position(|w| w == b"\r\n")?;
+    let header = std::str::from_utf8(&bytes[1..line]).ok()?;
+    let rest = line + 2;
+    match bytes.first()? {
+        b'$' => {
+            let len: i64 = header.parse().ok()?;
+            let end = rest + usize::try_from(len).map_or(0, |n| n + 2);
+            (bytes.len() >= end).then_some(end)
+        }
+        b'*' => {
+            let mut at = rest;
+            for _ in 0..header.parse::<i64>().ok()?.max(0) {
+                at += complete(&bytes[at..])?;
+            }
+            Some(at)
+        }
+        _ => Some(rest),
     }
 }
 

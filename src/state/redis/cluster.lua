@@ -15,18 +15,21 @@ local signature = ARGV[8]
 
 local function cluster_key(id) return prefix .. '{c:' .. id .. '}' end
 
+local band_keys = {}
+for i = 10, #ARGV do band_keys[#band_keys + 1] = prefix .. 'b:' .. ARGV[i] end
+local band_values = redis.call('MGET', unpack(band_keys))
+
 local bands = {}
 local candidates, listed = {}, {}
-for i = 10, #ARGV do
-  local key = prefix .. 'b:' .. ARGV[i]
-  local value = redis.call('GET', key)
+for i, key in ipairs(band_keys) do
+  local value = band_values[i]
   local id, expiry
   if value then
     id, expiry = string.match(value, '^(%x+) (%d+)$')
     expiry = tonumber(expiry)
   end
   if not id or not expiry or expiry <= t then id = nil end
-  bands[#bands + 1] = { key = key, id = id, expiry = expiry }
+  bands[i] = { key = key, id = id, expiry = expiry }
   if id and not listed[id] then
     listed[id] = true
     candidates[#candidates + 1] = id
@@ -70,24 +73,24 @@ if ARGV[6] ~= '' then
   senders = set_add(senders_key, span, cap, ARGV[6], t, span)
 else
   senders = set_count(senders_key, span, t)
+  redis.call('PEXPIRE', senders_key, span)
 end
 if ARGV[7] ~= '' then
   recipients = set_add(recipients_key, span, cap, ARGV[7], t, span)
 else
   recipients = set_count(recipients_key, span, t)
+  redis.call('PEXPIRE', recipients_key, span)
 end
 redis.call('HSET', key, 'exp', expiry, 'msg', packed)
 redis.call('PEXPIRE', key, span)
-redis.call('PEXPIRE', senders_key, span)
-redis.call('PEXPIRE', recipients_key, span)
 
 -- A band that leads to another live cluster keeps leading there; it is
 -- not refreshed on this cluster's behalf.
 for _, band in ipairs(bands) do
   if not band.id then
     redis.call('SET', band.key, id .. ' ' .. (t + span), 'PX', span)
-  elseif band.id == id then
-    redis.call('SET', band.key, id .. ' ' .. math.max(band.expiry, t + span), 'PX', span)
+  elseif band.id == id and band.expiry < t + span then
+    redis.call('SET', band.key, id .. ' ' .. (t + span), 'PX', span)
   end
 end
 

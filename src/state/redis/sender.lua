@@ -35,6 +35,7 @@ if ARGV[4] ~= '' then
   recipients = set_add(recipients_key, long_span, cap, ARGV[4], t, long_span)
 else
   recipients = set_count(recipients_key, long_span, t)
+  redis.call('PEXPIRE', recipients_key, long_span)
 end
 
 local number = ARGV[5]
@@ -50,6 +51,5 @@ if number ~= '' then
 end
 redis.call('HSET', key, 'exp', expiry, 'short', short, 'long', long, 'walk', walk)
 redis.call('PEXPIRE', key, long_span)
-redis.call('PEXPIRE', recipients_key, long_span)
 
 return { short_messages, long_messages, recipients, walk }
