@@ -58,30 +58,34 @@ local senders_key, recipients_key = key .. ':s', key .. ':r'
 local held = redis.call('HMGET', key, 'exp', 'ttl', 'first', 'msg')
 local expiry, ttl, first, messages_packed =
   tonumber(held[1]), tonumber(held[2]), tonumber(held[3]), held[4]
-if not expiry or not ttl or not first or not messages_packed or expiry <= t then
+local fresh = not expiry or not ttl or not first or not messages_packed or expiry <= t
+if fresh then
   -- Absent, or forgotten by the messages' clock: found it afresh.
   redis.call('DEL', key, senders_key, recipients_key)
   ttl, first, messages_packed, expiry = span, t, nil, t + span
-  redis.call('HSET', key, 'sig', signature, 'first', first, 'ttl', ttl)
 else
   expiry = math.max(expiry, t + ttl)
 end
 
 local packed, messages = slide_add(messages_packed, span, t)
-local senders, recipients
+local senders, recipients = 0, 0
 if ARGV[6] ~= '' then
-  senders = set_add(senders_key, span, cap, ARGV[6], t, span)
-else
+  senders = set_add(senders_key, span, cap, ARGV[6], t, span, fresh)
+elseif not fresh then
   senders = set_count(senders_key, span, t)
   redis.call('PEXPIRE', senders_key, span)
 end
 if ARGV[7] ~= '' then
-  recipients = set_add(recipients_key, span, cap, ARGV[7], t, span)
-else
+  recipients = set_add(recipients_key, span, cap, ARGV[7], t, span, fresh)
+elseif not fresh then
   recipients = set_count(recipients_key, span, t)
   redis.call('PEXPIRE', recipients_key, span)
 end
-redis.call('HSET', key, 'exp', expiry, 'msg', packed)
+if fresh then
+  redis.call('HSET', key, 'sig', signature, 'first', first, 'ttl', ttl, 'exp', expiry, 'msg', packed)
+else
+  redis.call('HSET', key, 'exp', expiry, 'msg', packed)
+end
 redis.call('PEXPIRE', key, span)
 
 -- A band that leads to another live cluster keeps leading there; it is

@@ -18,22 +18,22 @@ local recipients_key = key .. ':r'
 local held = redis.call('HMGET', key, 'exp', 'ttl', 'short', 'long', 'last', 'walk')
 local expiry, ttl = tonumber(held[1]), tonumber(held[2])
 local short_packed, long_packed, last, walk = held[3], held[4], held[5], tonumber(held[6])
-if not expiry or not ttl or not short_packed or not long_packed or not walk or expiry <= t then
+local fresh = not expiry or not ttl or not short_packed or not long_packed or not walk or expiry <= t
+if fresh then
   -- Absent, or forgotten by the messages' clock.
   redis.call('DEL', key, recipients_key)
   ttl, expiry = long_span, t + long_span
   short_packed, long_packed, last, walk = nil, nil, nil, 0
-  redis.call('HSET', key, 'ttl', ttl)
 else
   expiry = math.max(expiry, t + ttl)
 end
 
 local short, short_messages = slide_add(short_packed, short_span, t)
 local long, long_messages = slide_add(long_packed, long_span, t)
-local recipients
+local recipients = 0
 if ARGV[4] ~= '' then
-  recipients = set_add(recipients_key, long_span, cap, ARGV[4], t, long_span)
-else
+  recipients = set_add(recipients_key, long_span, cap, ARGV[4], t, long_span, fresh)
+elseif not fresh then
   recipients = set_count(recipients_key, long_span, t)
   redis.call('PEXPIRE', recipients_key, long_span)
 end
@@ -47,9 +47,14 @@ if number ~= '' then
   else
     walk = 1
   end
-  redis.call('HSET', key, 'last', number)
+  last = number
 end
-redis.call('HSET', key, 'exp', expiry, 'short', short, 'long', long, 'walk', walk)
+local fields = { 'exp', expiry, 'ttl', ttl, 'short', short, 'long', long, 'walk', walk }
+if last then
+  fields[#fields + 1] = 'last'
+  fields[#fields + 1] = last
+end
+redis.call('HSET', key, unpack(fields))
 redis.call('PEXPIRE', key, long_span)
 
 return { short_messages, long_messages, recipients, walk }

@@ -48,8 +48,14 @@ end
 -- Adds `member` seen at `t` to the set `key` of at most `cap` members
 -- (when full: those older than the window go first, then the stalest),
 -- gives the key `ttl` ms to live, and returns the members in the window.
-local function set_add(key, span, cap, member, t, ttl)
+-- A `fresh` set (just deleted) holds only the new member.
+local function set_add(key, span, cap, member, t, ttl, fresh)
   local now = seconds(t)
+  if fresh then
+    redis.call('ZADD', key, now, member)
+    redis.call('PEXPIRE', key, ttl)
+    return 1
+  end
   local oldest = seconds(math.max(t - span, 0))
   local seen = redis.call('ZSCORE', key, member)
   if seen then
