@@ -42,16 +42,18 @@
 //! # Cost
 //!
 //! Measured with `cargo run --release --example state_redis_bench
-//! --features redis` (median of 5 runs, one worker, a private
-//! redis-server 7.0 on loopback, on a 2-core host shared with other builds
-//! (load average 5 to 8), so read them as upper bounds): one round trip per
-//! batch; SMS traffic (a cluster op and a sender op a message) at about
-//! 7,000 ops/s, 130 to 140 µs an op, for batches of 64 and 256 alike, where
-//! the embedded store takes 3 to 5 µs. The time is Redis running the
-//! scripts, not the network: a cluster op makes about 30 calls from Lua
-//! (it writes up to 16 band keys), a sender op about 12. Memory: 4.0 KB per
-//! cluster founded by one copy (19 keys, of which 16 are bands) and 5.6 KB
-//! per cluster with 64 senders and recipients.
+//! --features redis` (median of 5 runs, a private redis-server 7.0 on
+//! loopback, on a 2-core host shared with other builds, load average 8 to
+//! 9, so read them as upper bounds): one round trip per batch; SMS traffic
+//! (a cluster op and a sender op a message) at about 8,000 ops/s from one
+//! worker, 120 to 126 µs an op, for batches of 64 and 256 alike, where the
+//! embedded store takes 3 to 5 µs; two workers double the cluster ops'
+//! rate (`--threads 2 --only cluster`: 6,000 to 6,600 ops/s, against 2,900
+//! to 3,500 from one). The time is Redis running the scripts, not the
+//! network: a cluster op makes about 25 to 30 calls from Lua (it writes up
+//! to 16 band keys), a sender op about 10. Memory: 4.0 KB per cluster
+//! founded by one copy (19 keys, of which 16 are bands) and 5.6 KB per
+//! cluster with 64 senders and recipients.
 //!
 //! # Deployment
 //!
