@@ -18,7 +18,21 @@
 //! with the window's stale members dropped first, then the stalest, and
 //! entries forgotten when untouched for their window *by the messages'
 //! clock*, so that a replayed day behaves as the day did. Redis's own TTLs
-//! (wall clock) only collect the garbage.
+//! (wall clock) only collect the garbage. Two details differ where no count
+//! does: when a full set drops its stalest member and several were last
+//! seen in the same second, Redis drops the lowest member id among them;
+//! and the walk of adjacent numbers compares numbers exactly up to 2^53
+//! (Lua's numbers), which holds every E.164 number (15 digits at most).
+//!
+//! # Client
+//!
+//! The `redis` crate's synchronous connections, chosen over `fred` by a
+//! measurement (pipelines of 256 `EVALSHA` calls of a small script against
+//! a local redis-server 7.0, median of 15 batches, three runs on the shared
+//! 2-core host): `redis` 1.8 to 3.8 ms a batch, `fred` (on a current-thread
+//! tokio runtime) 2.5 to 4.5 ms, `redis` ahead in every run; and the
+//! workers that apply ops are plain threads, which `redis` serves without
+//! an async runtime that `fred` would impose on every library user.
 //!
 //! # Key schema
 //!
