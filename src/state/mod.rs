@@ -20,16 +20,19 @@
 //! distinct members (senders, recipients) are exact up to a cap: beyond it
 //! the count says "at least the cap", which is all a threshold needs.
 
+pub mod conformance;
 pub mod embedded;
 pub mod key;
 mod open;
+#[cfg(feature = "redis")]
+pub mod redis;
 pub mod snapshot;
 pub mod window;
 
 use std::fmt;
 
 pub use embedded::{EmbeddedStore, MemoryBound};
-pub use open::open;
+pub use open::{open, StateSpec};
 
 /// Number of min-hash values in a content sketch.
 pub const SIGNATURE_LEN: usize = 32;
@@ -182,6 +185,14 @@ pub enum StateError {
         /// What was wrong with the answer.
         reason: String,
     },
+    /// A store specification (`--state`) could not be understood.
+    #[error("state store {spec:?}: {reason}")]
+    Spec {
+        /// The specification as given.
+        spec: String,
+        /// What was wrong, and what is accepted.
+        reason: String,
+    },
     /// A snapshot file could not be read or written.
     #[error("snapshot {path}: {reason}")]
     Snapshot {
@@ -203,6 +214,32 @@ pub struct StoreUsage {
     pub evicted: u64,
 }
 
+/// Whether a store is answering, for one log line per outage and for
+/// `/metrics`. An in-process store is always up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StoreHealth {
+    /// The last batch (or connection attempt) succeeded.
+    pub up: bool,
+    /// Requests sent and answered, or failed: one per batch when the
+    /// store is remote and healthy, zero for an in-process store.
+    pub round_trips: u64,
+    /// Times the store went from up to down.
+    pub outages: u64,
+    /// Batches that were not applied (the store was down or failed).
+    pub failed_batches: u64,
+}
+
+impl Default for StoreHealth {
+    fn default() -> StoreHealth {
+        StoreHealth {
+            up: true,
+            round_trips: 0,
+            outages: 0,
+            failed_batches: 0,
+        }
+    }
+}
+
 /// Where stream state lives. Each op of a batch is applied atomically and
 /// in order: a later op sees what earlier ones (of this batch, of other
 /// batches, of other nodes on the same store) wrote.
@@ -218,5 +255,10 @@ pub trait StateStore: Send + Sync + fmt::Debug {
     /// What the store holds now, where it can tell.
     fn usage(&self) -> StoreUsage {
         StoreUsage::default()
+    }
+
+    /// Whether the store answers, and its round trips and outages so far.
+    fn health(&self) -> StoreHealth {
+        StoreHealth::default()
     }
 }
