@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use clap::Args;
 use floodwall::clock::Clock;
-use floodwall::state::{self, EmbeddedStore, MemoryBound, StateStore};
+use floodwall::state::{EmbeddedStore, StateSpec, StateStore};
 
 /// The state options.
 #[derive(Args, Clone, Debug, Default)]
@@ -41,20 +41,8 @@ impl OpenState {
         clock: &dyn Clock,
     ) -> Result<OpenState, String> {
         let spec = spec.unwrap_or("embedded");
-        if let Some(bound) = spec.strip_prefix("embedded") {
-            let bound = match bound.strip_prefix(':') {
-                Some(size) => MemoryBound {
-                    bytes: parse_size(size).ok_or_else(|| {
-                        format!("--state {spec}: {size:?} is not a size (e.g. 512M, 2G)")
-                    })?,
-                },
-                None if bound.is_empty() => MemoryBound::default(),
-                None => {
-                    return Err(format!(
-                        "--state {spec}: expected embedded, embedded:SIZE or redis://HOST:PORT/DB"
-                    ))
-                }
-            };
+        let parsed = StateSpec::parse(spec).map_err(|e| format!("--state: {e}"))?;
+        if let StateSpec::Embedded(bound) = parsed {
             let store = match snapshot.filter(|p| p.exists()) {
                 Some(path) => {
                     EmbeddedStore::load(path, bound, clock.now_ms()).map_err(|e| e.to_string())?
@@ -73,7 +61,7 @@ impl OpenState {
                 "--state-snapshot applies to the embedded store only (Redis keeps its own)".into(),
             );
         }
-        let store = state::open(spec).map_err(|e| format!("--state {spec}: {e}"))?;
+        let store = parsed.open().map_err(|e| format!("--state {spec}: {e}"))?;
         Ok(OpenState {
             store,
             embedded: None,
@@ -90,31 +78,5 @@ impl OpenState {
                 .map_err(|e| e.to_string()),
             _ => Ok(None),
         }
-    }
-}
-
-/// `512M`, `2G`, `65536`, `64K` (powers of 1024).
-fn parse_size(text: &str) -> Option<usize> {
-    let text = text.trim();
-    let (digits, shift) = match text.char_indices().last()? {
-        (i, 'k' | 'K') => (&text[..i], 10),
-        (i, 'm' | 'M') => (&text[..i], 20),
-        (i, 'g' | 'G') => (&text[..i], 30),
-        _ => (text, 0),
-    };
-    digits.parse::<usize>().ok()?.checked_mul(1usize << shift)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sizes_parse_in_powers_of_1024() {
-        assert_eq!(parse_size("512M"), Some(512 << 20));
-        assert_eq!(parse_size("2g"), Some(2 << 30));
-        assert_eq!(parse_size("4096"), Some(4096));
-        assert_eq!(parse_size("lots"), None);
-        assert_eq!(parse_size(""), None);
     }
 }

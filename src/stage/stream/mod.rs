@@ -34,7 +34,7 @@ use serde::Deserialize;
 use crate::engine::StageSetup;
 use crate::message::{Channel, Message};
 use crate::state::key::{self, KeyClass};
-use crate::state::{Op, Reply};
+use crate::state::{Op, Reply, StateError};
 
 use super::{Evidence, ScanContext, Stage, StageError, StageScratch};
 use bulk::{BulkConfig, BulkScratch, BulkSymbols};
@@ -250,7 +250,10 @@ impl Stage for StreamStage {
             .apply(&s.ops, &mut s.replies)
             .map_err(|error| StageError::Unavailable {
                 service: store.kind(),
-                reason: error.to_string(),
+                reason: match error {
+                    StateError::Unavailable { reason, .. } => reason,
+                    other => other.to_string(),
+                },
             })?;
         if s.replies.len() != s.ops.len() {
             s.replies.clear();
