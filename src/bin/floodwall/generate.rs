@@ -193,6 +193,12 @@ fn report(stream: &Stream, summary: &Summary, args: &GenerateArgs, truth: &Path)
         summary.ham_repeats
     );
     if summary.ham_repeats > 0 {
+        // Every text once: the supply, the copies, and solicited bulk's share.
+        let free =
+            (summary.supply + summary.copies) * 1000 / (1000 - args.solicited_per_mille.min(999));
+        eprintln!(
+            "floodwall: warning: at these campaign sizes, --messages {free} or fewer would repeat no ham text"
+        );
         eprintln!(
             "floodwall: warning: the stream needs more ham than the corpora give; {} ham messages repeat a text already sent (repeated ham is bulk)",
             summary.ham_repeats

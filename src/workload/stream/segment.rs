@@ -17,19 +17,24 @@ const MAX_CHARS: usize = 160;
 const MAX_WORD: usize = 30;
 
 /// Appends to `out` the pieces of `body`, each of 20 to 160 characters cut
-/// at word boundaries, with lengths drawn uniformly (real SMS ham is mostly
-/// short; the SMS Spam Collection's ham has a median near 50 characters).
-pub fn cut(body: &str, rng: &mut Rng, out: &mut Vec<String>) {
+/// at word boundaries, with lengths drawn from `lengths` (the lengths of
+/// real SMS ham, so that the pieces are as long as SMS are; uniform when
+/// empty).
+pub fn cut(body: &str, lengths: &[usize], rng: &mut Rng, out: &mut Vec<String>) {
+    let draw = |rng: &mut Rng| match lengths {
+        [] => MIN_CHARS + rng.below(MAX_CHARS - MIN_CHARS + 1),
+        _ => lengths[rng.below(lengths.len())].clamp(MIN_CHARS, MAX_CHARS),
+    };
     for paragraph in paragraphs(body) {
         let mut piece = String::new();
-        let mut target = MIN_CHARS + rng.below(MAX_CHARS - MIN_CHARS + 1);
+        let mut target = draw(rng);
         for word in paragraph.split_whitespace() {
             if word.chars().count() > MAX_WORD {
                 continue;
             }
             if !piece.is_empty() && piece.len() + 1 + word.len() > target {
                 push(&mut piece, out);
-                target = MIN_CHARS + rng.below(MAX_CHARS - MIN_CHARS + 1);
+                target = draw(rng);
             }
             if !piece.is_empty() {
                 piece.push(' ');
@@ -124,7 +129,7 @@ mod tests {
     fn pieces_are_sms_length_and_cut_at_words() {
         let body = "word ".repeat(400);
         let mut out = Vec::new();
-        cut(&body, &mut Rng::new(1), &mut out);
+        cut(&body, &[], &mut Rng::new(1), &mut out);
         assert!(out.len() > 10);
         for piece in &out {
             assert!((MIN_CHARS..=MAX_CHARS).contains(&piece.len()), "{piece}");
@@ -139,7 +144,7 @@ mod tests {
                     x = foo(bar[1], 0x20); // 17\n\n\
                     Thanks for looking at this patch series again.\n-- \nBob, Example Corp, phone and address here\n";
         let mut out = Vec::new();
-        cut(body, &mut Rng::new(2), &mut out);
+        cut(body, &[], &mut Rng::new(2), &mut out);
         let all = out.join(" ");
         assert!(all.contains("driver should probe"), "{all}");
         assert!(all.contains("Thanks for looking"), "{all}");
@@ -148,6 +153,15 @@ mod tests {
             !all.contains("foo") && !all.contains("Example Corp"),
             "{all}"
         );
+    }
+
+    #[test]
+    fn pieces_follow_the_given_lengths() {
+        let body = "abcd ".repeat(2_000);
+        let mut out = Vec::new();
+        cut(&body, &[24], &mut Rng::new(3), &mut out);
+        assert!(out.len() > 300);
+        assert!(out.iter().all(|p| p.len() == 24), "{out:?}");
     }
 
     #[test]

@@ -104,9 +104,17 @@ impl Supply {
                 }
                 shuffle(&mut supply.ham, &mut rng);
                 supply.native_ham = supply.ham.len();
+                // Pieces as long as the SMS ham of the Latin-script sets:
+                // a character of Chinese says more than one of English.
+                let lengths: Vec<usize> = supply
+                    .ham
+                    .iter()
+                    .filter(|t| t.body.is_ascii())
+                    .map(|t| t.body.len())
+                    .collect();
                 let mut pieces = Vec::new();
                 for mail in &mail_ham {
-                    segment::cut(&mail.body, &mut rng, &mut pieces);
+                    segment::cut(&mail.body, &lengths, &mut rng, &mut pieces);
                 }
                 let mut pieces: Vec<Text> = pieces
                     .iter()
