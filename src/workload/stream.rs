@@ -367,8 +367,12 @@ impl Stream {
                     Kind::Copy { campaign, copy } => {
                         let plan = &self.plan.campaigns[campaign as usize];
                         let copy = u64::from(copy);
-                        let who =
-                            mix(seed ^ u64::from(campaign) << 48 ^ copy) % plan.senders as u64;
+                        // Every sender of the pool sends, then any of them.
+                        let senders = plan.senders as u64;
+                        let who = match copy < senders {
+                            true => copy,
+                            false => mix(seed ^ u64::from(campaign) << 48 ^ copy) % senders,
+                        };
                         if self.config.flood.is_some() {
                             address(email, subscriber(999_999_999), &mut sender);
                             address(email, subscriber(copy), &mut recipient);
