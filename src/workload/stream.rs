@@ -32,21 +32,23 @@
 //! assert_eq!(summary.ham_repeats, 0);
 //! ```
 
+mod compose;
 mod mutate;
 mod render;
 mod segment;
 mod supply;
 mod timeline;
 
-use std::fmt::Write as _;
 use std::io::{self, Write};
 
+pub use self::compose::A2P_SENDERS;
 pub use self::mutate::Synonyms;
 pub use self::supply::{Supply, SupplyError, Text};
 pub use self::timeline::{Campaign, DAY_MS};
 
+use self::compose::Composer;
 use self::render::Outgoing;
-use self::timeline::{Kind, Plan};
+use self::timeline::Plan;
 use super::Rng;
 use crate::message::Channel;
 
@@ -164,26 +166,6 @@ pub struct Stream {
     synonyms: Synonyms,
 }
 
-/// The A2P sender ids of solicited SMS, and what each sends (`{code}` a
-/// fresh six-digit code, `{ref}` a parcel reference).
-pub const A2P_SENDERS: &[(&str, &str)] = &[
-    (
-        "VERIFY",
-        "Your verification code is {code}. It expires in 10 minutes. Do not share it with anyone.",
-    ),
-    (
-        "MyBank",
-        "MyBank: {code} is your one-time passcode to approve a card payment. Not you? Call us on the number on your card.",
-    ),
-    (
-        "ParcelCo",
-        "ParcelCo: parcel {ref} arrives today. Your delivery PIN is {code}. Manage it at parcelco.example/d/{ref}",
-    ),
-];
-
-/// Mailing lists that send the solicited mail.
-const LISTS: &[&str] = &["announce", "digest", "community"];
-
 impl Stream {
     /// Plans the stream of `config` from `supply`.
     pub fn new(config: StreamConfig, supply: Supply) -> Result<Stream, StreamError> {
@@ -280,9 +262,6 @@ impl Stream {
             truth,
             "# index\tlabel\tcampaign\tcopy\tsender\trecipient\tkind"
         )?;
-        let seed = self.config.seed;
-        let email = self.config.channel == Channel::Email;
-        let (mut sender, mut recipient) = (String::new(), String::new());
         let mut summary = Summary {
             messages: self.plan.events.len(),
             ham: self.plan.ham,
@@ -292,231 +271,45 @@ impl Stream {
             native_supply: self.supply.native_ham,
             ham_repeats: 0,
         };
-        // Which supply texts were sent already: a second use is a repeat.
-        let mut used = vec![false; self.supply.ham.len()];
-        let mut ham_seen = 0;
+        let mut composer = Composer::new(self);
         for (i, event) in self.plan.events.iter().enumerate() {
             if i % 10_000 == 0 {
                 progress(i);
             }
-            sender.clear();
-            recipient.clear();
-            let id = mix(seed ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
-            let mut rng = Rng::new(id);
-            let owned: String;
-            let subject_owned: Option<String>;
-            let mut list = None;
-            let (label, campaign, copy, kind, subject, text): (_, _, _, _, Option<&str>, &str) =
-                match event.kind {
-                    Kind::Ham { pair, reverse } => {
-                        let (a, b) = self.pair(u64::from(pair));
-                        let (from, to) = if reverse { (b, a) } else { (a, b) };
-                        address(email, subscriber(from), &mut sender);
-                        address(email, subscriber(to), &mut recipient);
-                        let slot = self.ham_slots[ham_seen] as usize;
-                        ham_seen += 1;
-                        let kind = match std::mem::replace(&mut used[slot], true) {
-                            true => "repeat",
-                            false => "subscriber",
-                        };
-                        summary.ham_repeats += usize::from(kind == "repeat");
-                        let text = &self.supply.ham[slot];
-                        (
-                            "ham",
-                            0,
-                            0,
-                            kind,
-                            text.subject.as_deref(),
-                            text.body.as_str(),
-                        )
-                    }
-                    Kind::Solicited { post, member } => {
-                        if email {
-                            let name = LISTS[post as usize % LISTS.len()];
-                            let _ = write!(sender, "{name}-bounces@lists.example");
-                            list = Some(name);
-                            let who = mix(seed ^ (post as u64 % 3) << 40 ^ u64::from(member));
-                            address(true, subscriber(who % 50_000_000), &mut recipient);
-                            let slot = (self.plan.ham + post as usize) % self.supply.ham.len();
-                            if member == 0 && std::mem::replace(&mut used[slot], true) {
-                                summary.ham_repeats += 1;
-                            }
-                            let text = &self.supply.ham[slot];
-                            subject_owned = Some(format!(
-                                "[{name}] {}",
-                                text.subject.as_deref().unwrap_or("")
-                            ));
-                            (
-                                "ham",
-                                0,
-                                0,
-                                "solicited",
-                                subject_owned.as_deref(),
-                                text.body.as_str(),
-                            )
-                        } else {
-                            let (name, template) = A2P_SENDERS[rng.below(A2P_SENDERS.len())];
-                            sender.push_str(name);
-                            address(false, subscriber(id % 50_000_000), &mut recipient);
-                            owned = template
-                                .replace("{code}", &rng.digits(6))
-                                .replace("{ref}", &rng.token(10).to_uppercase());
-                            ("ham", 0, 0, "solicited", None, owned.as_str())
-                        }
-                    }
-                    Kind::Copy { campaign, copy } => {
-                        let plan = &self.plan.campaigns[campaign as usize];
-                        let copy = u64::from(copy);
-                        // Every sender of the pool sends, then any of them.
-                        let senders = plan.senders as u64;
-                        let who = match copy < senders {
-                            true => copy,
-                            false => mix(seed ^ u64::from(campaign) << 48 ^ copy) % senders,
-                        };
-                        if self.config.flood.is_some() {
-                            address(email, subscriber(999_999_999), &mut sender);
-                            address(email, subscriber(copy), &mut recipient);
-                            owned = "Hi! A friend sent you a gift card. Claim it before midnight at https://gift-card.example/claim".to_string();
-                            let subject = email.then_some("A gift for you");
-                            ("campaign", 1, copy + 1, "fanout", subject, owned.as_str())
-                        } else {
-                            self.campaign_sender(campaign, who, &mut sender);
-                            let number = match plan.sequential {
-                                true => (plan.recipient_base + copy) % 1_000_000_000,
-                                false => subscriber(id % 50_000_000),
-                            };
-                            address(email, number, &mut recipient);
-                            let template = &self.supply.spam[campaign as usize];
-                            let mut copy_rng =
-                                Rng::new(mix(seed ^ 0xc0b1 ^ u64::from(campaign) << 40 ^ copy));
-                            owned = mutate::copy(&template.body, &mut copy_rng, &self.synonyms);
-                            subject_owned = template.subject.as_deref().map(|s| {
-                                let s = mutate::swap_synonyms(s, &mut copy_rng, &self.synonyms, 50);
-                                mutate::personalise_numbers(&s, &mut copy_rng)
-                            });
-                            let kind = if plan.sequential {
-                                "sequential"
-                            } else {
-                                "random"
-                            };
-                            (
-                                "campaign",
-                                u64::from(campaign) + 1,
-                                copy + 1,
-                                kind,
-                                subject_owned.as_deref(),
-                                owned.as_str(),
-                            )
-                        }
-                    }
-                    Kind::Flood => {
-                        address(email, subscriber(id % 50_000_000), &mut sender);
-                        address(email, subscriber(mix(id) % 50_000_000), &mut recipient);
-                        owned = random_text(&mut rng, i);
-                        let subject = email.then_some("hello");
-                        ("ham", 0, 0, "flood", subject, owned.as_str())
-                    }
-                };
-            let msg = Outgoing {
+            let msg = composer.compose(i, event);
+            let outgoing = Outgoing {
                 time_ms: self.config.day_start_ms + u64::from(event.time),
-                sender: &sender,
-                recipient: &recipient,
-                subject,
-                text,
-                list: list.map(|name| match name {
-                    "announce" => "announce.lists.example",
-                    "digest" => "digest.lists.example",
-                    _ => "community.lists.example",
-                }),
-                id,
+                sender: &composer.sender,
+                recipient: &composer.recipient,
+                subject: msg.subject.as_deref(),
+                text: &msg.text,
+                list: msg.list,
+                id: msg.id,
             };
-            if email {
-                render::mbox_message(out, &msg)?;
-            } else {
-                render::sms_line(out, &msg)?;
+            match self.config.channel {
+                Channel::Email => render::mbox_message(out, &outgoing)?,
+                _ => render::sms_line(out, &outgoing)?,
             }
-            let (campaign, copy) = match campaign {
+            let (campaign, copy) = match msg.campaign {
                 0 => ("-".to_string(), "-".to_string()),
-                c => (c.to_string(), copy.to_string()),
+                c => (c.to_string(), msg.copy.to_string()),
             };
             writeln!(
                 truth,
-                "{}\t{label}\t{campaign}\t{copy}\t{sender}\t{recipient}\t{kind}",
-                i + 1
+                "{}\t{}\t{campaign}\t{copy}\t{}\t{}\t{}",
+                i + 1,
+                msg.label,
+                composer.sender,
+                composer.recipient,
+                msg.kind
             )?;
         }
+        summary.ham_repeats = composer.repeats;
         progress(self.plan.events.len());
         out.flush()?;
         truth.flush()?;
         Ok(summary)
     }
-
-    /// The two subscribers of conversation pair `pair`.
-    fn pair(&self, pair: u64) -> (u64, u64) {
-        let n = self.plan.subscribers;
-        let a = mix(self.config.seed ^ pair << 1) % n;
-        let b = mix(self.config.seed ^ (pair << 1 | 1)) % n;
-        (a, if a == b { (b + 1) % n } else { b })
-    }
-
-    /// Sender `who` of `campaign`: SIM-farm numbers for SMS, throw-away
-    /// addresses (about fifty to a domain) for mail.
-    fn campaign_sender(&self, campaign: u16, who: u64, out: &mut String) {
-        let base = 200_000_000 + u64::from(campaign) * 10_000 + who;
-        if self.config.channel != Channel::Email {
-            let _ = write!(out, "+447{:09}", subscriber(base));
-            return;
-        }
-        let seed = self.config.seed;
-        let mut local = Rng::new(mix(seed ^ 0x10ca1 ^ base));
-        let mut domain = Rng::new(mix(seed ^ 0xd0a1 ^ (base / 50)));
-        let (l, d) = (5 + local.below(6), 5 + domain.below(8));
-        let _ = write!(
-            out,
-            "{}@{}.{}",
-            local.token(l),
-            domain.token(d),
-            domain.pick(&["top", "xyz", "info", "online", "site"])
-        );
-    }
-}
-
-/// Subscriber `id`'s number: ids map one-to-one onto nine digits (3^18 is
-/// prime to 10^9), so distinct ids never share a number and neighbours
-/// are not adjacent numbers.
-fn subscriber(id: u64) -> u64 {
-    (id % 1_000_000_000 * 387_420_489 + 12_345) % 1_000_000_000
-}
-
-/// Number `n` as an MSISDN or, for mail, as an ordinary mailbox.
-fn address(email: bool, n: u64, out: &mut String) {
-    let _ = match email {
-        true => write!(out, "user{n:09}@mail{}.example", n / 1000 % 7),
-        false => write!(out, "+447{n:09}"),
-    };
-}
-
-/// A random text of 20 to 160 characters, distinct from every other by the
-/// message number written into it.
-fn random_text(rng: &mut Rng, n: usize) -> String {
-    let target = 20 + rng.below(141);
-    let mut text = String::with_capacity(target + 12);
-    let mut mark = n;
-    let mut tag = String::new();
-    loop {
-        tag.push(char::from(b'a' + (mark % 26) as u8));
-        mark /= 26;
-        if mark == 0 {
-            break;
-        }
-    }
-    text.push_str(&tag);
-    while text.len() < target {
-        text.push(' ');
-        let len = 2 + rng.below(8);
-        text.push_str(&rng.token(len));
-    }
-    text
 }
 
 /// SplitMix64's finaliser (Steele, Lea, Flood 2014): spreads nearby seeds
