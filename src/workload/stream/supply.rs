@@ -286,3 +286,85 @@ fn read(path: &Path) -> Result<Vec<u8>, SupplyError> {
         },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A corpora folder in miniature, laid out as `../shared/corpora` is.
+    fn corpora(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("floodwall-supply-{name}-{}", std::process::id()));
+        for sub in [
+            "sms",
+            "email/ham",
+            "email/enron",
+            "email/spam",
+            "email/phishing",
+        ] {
+            std::fs::create_dir_all(dir.join(sub)).unwrap();
+        }
+        let write = |path: &str, text: &str| std::fs::write(dir.join(path), text).unwrap();
+        write(
+            "sms/sms_spam_collection.train.tsv",
+            "ham\tSee you at the station at six\nham\tsee you at the STATION at six!\n\
+             spam\tWINNER!! You have been selected for a cash prize. Call 09061701461 to claim now\n",
+        );
+        write(
+            "sms/exais_nigeria_en.tsv",
+            "ham\tYour account was credited with 500\n",
+        );
+        for name in ["smishtank_en.tsv", "mendeley_smishing_en.tsv"] {
+            write(&format!("sms/{name}"), "");
+        }
+        let prose =
+            "I think the driver should probe the device later than it does today. ".repeat(6);
+        write(
+            "email/ham/list.mbox",
+            &format!("From a@b.example Mon Mar  2 00:00:00 2026\nSubject: probe order\n\n{prose}\n> quoted reply text here\n"),
+        );
+        write(
+            "email/enron/enron1.jsonl",
+            "{\"label\": \"ham\", \"id\": \"1\", \"text\": \"Subject: gas\\nthe deal is done , thanks .\"}\n\
+             {\"label\": \"spam\", \"id\": \"2\", \"text\": \"Subject: cheap meds\\nbuy cheap meds online now at our store , best prices guaranteed for every customer who orders today and tomorrow .\"}\n",
+        );
+        let spam_body = "Dear customer, your mailbox is full. Verify your account at http://verify.example/login now or it will be closed within 24 hours.";
+        write(
+            "email/spam/phishing_pot-2024.mbox",
+            &format!("From x@y Mon Mar  2 00:00:00 2026\nSubject: pot\n\nPOT {spam_body}\n"),
+        );
+        write(
+            "email/phishing/phishing0.mbox",
+            &format!("From x@y Mon Mar  2 00:00:00 2026\nSubject: Mailbox full\n\n{spam_body}\n"),
+        );
+        dir
+    }
+
+    #[test]
+    fn sms_supply_is_the_sms_ham_then_mail_pieces_without_repeats() {
+        let supply = Supply::load(&corpora("sms"), Channel::Sms, 1).unwrap();
+        assert_eq!(supply.native_ham, 2, "the folded repeat is dropped");
+        assert!(supply.ham.len() > supply.native_ham, "mail was cut");
+        assert!(supply.ham.iter().all(|t| !t.body.contains("quoted")));
+        assert_eq!(supply.spam.len(), 1);
+        assert!(supply.spam[0].body.starts_with("WINNER"));
+    }
+
+    #[test]
+    fn mail_spam_templates_never_come_from_phishing_pot() {
+        let supply = Supply::load(&corpora("mail"), Channel::Email, 1).unwrap();
+        assert_eq!(supply.ham.len(), 2);
+        assert!(supply
+            .ham
+            .iter()
+            .any(|t| t.body == "the deal is done, thanks."));
+        assert_eq!(supply.spam.len(), 2);
+        assert!(supply.spam.iter().all(|t| !t.body.contains("POT")));
+    }
+
+    #[test]
+    fn missing_corpora_are_named() {
+        let err = Supply::load(Path::new("/nonexistent/corpora"), Channel::Sms, 1).unwrap_err();
+        assert!(err.to_string().contains("/nonexistent/corpora"), "{err}");
+    }
+}
