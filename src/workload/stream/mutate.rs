@@ -287,6 +287,17 @@ mod tests {
     }
 
     #[test]
+    fn every_synonym_group_offers_another_word() {
+        // swap_synonyms draws until it finds a word other than the one
+        // it replaces: a group of one distinct word would never end.
+        for group in &Synonyms::table().groups {
+            let distinct: std::collections::HashSet<&&str> = group.iter().collect();
+            assert!(distinct.len() >= 2, "{group:?}");
+            assert!(group.iter().all(|w| *w == w.to_lowercase()), "{group:?}");
+        }
+    }
+
+    #[test]
     fn numbers_are_personalised_in_place() {
         let mut rng = Rng::new(3);
         let a = personalise_numbers("Call 09061701461, code 1234.", &mut rng);
