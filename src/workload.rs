@@ -22,6 +22,7 @@
 
 mod email;
 mod sms;
+pub mod stream;
 
 use crate::encode::sms::SmppText;
 use crate::ingest::sms::smpp::SmeAddress;

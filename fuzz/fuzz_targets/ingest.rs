@@ -1,9 +1,10 @@
 //! The whole ingest front door on arbitrary bytes: format detection, the
 //! framing of binary SMPP and hex lines, JSON-lines records, and the decoder
-//! behind each, as `floodwall scan --format auto` drives them.
+//! behind each, as `floodwall scan --format auto` drives them; and the
+//! envelope `scan` reads from each mbox message's `From ` line.
 #![no_main]
 
-use floodwall::ingest::{self, Decoder, Format, IngestConfig};
+use floodwall::ingest::{self, mbox, Decoder, Format, IngestConfig};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -19,4 +20,10 @@ fuzz_target!(|data: &[u8]| {
     }
     let mut rest = Vec::new();
     decoder.finish(&mut rest);
+    let _ = mbox::FromLine::parse(data);
+    if let Ok(frames) = ingest::frames(Format::Mbox, data) {
+        for frame in frames {
+            let _ = mbox::FromLine::before(data, frame.range.start);
+        }
+    }
 });

@@ -8,6 +8,7 @@ mod bench;
 mod choices;
 mod corpus;
 mod eval;
+mod generate;
 mod inputs;
 mod inspect;
 mod milter;
@@ -93,6 +94,9 @@ enum Command {
     Learn(train::LearnArgs),
     /// Measure the classifier and the whole engine on labelled messages.
     Eval(eval::EvalArgs),
+    /// Write a labelled stream of a simulated day (ham, mutated bulk
+    /// campaigns, solicited bulk) with a truth file, or a flood.
+    Generate(generate::GenerateArgs),
     /// Work with rule directories.
     Rules {
         #[command(subcommand)]
@@ -241,6 +245,7 @@ fn main() -> ExitCode {
         Command::Train(args) => train::run_train(&args),
         Command::Learn(args) => train::run_learn(&args),
         Command::Eval(args) => eval::run(&args),
+        Command::Generate(args) => generate::run(&args),
         Command::Rules {
             command:
                 RulesCommand::Check {

@@ -11,9 +11,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use floodwall::ingest::{self, Format};
+use floodwall::ingest::{self, mbox, Format, Frame};
 use floodwall::pipeline::{Job, JobBytes, Outcome, Pipeline};
-use floodwall::{Channel, Engine, Envelope, Verdict};
+use floodwall::{Address, Channel, Engine, Envelope, Verdict};
 use indicatif::ProgressBar;
 use serde::Serialize;
 
@@ -78,12 +78,13 @@ pub fn run(engine: Engine, request: ScanRequest) -> ExitCode {
                 Format::Smpp | Format::Tpdu => SMS_ROUTE,
                 _ => 0,
             };
-            let bytes = JobBytes::Slice(Arc::clone(&bytes), frame.range);
-            let mut job = Job::new(bytes, frame.format)
+            let envelope = envelope_for(&bytes, &frame, request.envelope.as_ref());
+            let slice = JobBytes::Slice(Arc::clone(&bytes), frame.range);
+            let mut job = Job::new(slice, frame.format)
                 .with_route_key(route)
                 .with_token(token(n, frame.line));
-            if let Some(envelope) = &request.envelope {
-                job = job.with_envelope(envelope.clone());
+            if let Some(envelope) = envelope {
+                job = job.with_envelope(envelope);
             }
             if let Err(err) = pipeline.submit(job) {
                 complain(&err);
@@ -100,6 +101,37 @@ pub fn run(engine: Engine, request: ScanRequest) -> ExitCode {
     } else {
         ExitCode::from(1)
     }
+}
+
+/// The envelope a frame's message is scanned with: a message of an mbox
+/// takes the envelope sender and receive time its `From ` line gives (so a
+/// replayed mailbox is judged by its own clock), and the fields given on
+/// the command line replace those.
+fn envelope_for(bytes: &[u8], frame: &Frame, given: Option<&Envelope>) -> Option<Envelope> {
+    let from_line = match frame.format {
+        Format::Eml => mbox::FromLine::before(bytes, frame.range.start),
+        _ => None,
+    };
+    let Some(from_line) = from_line else {
+        return given.cloned();
+    };
+    let mut envelope = Envelope {
+        sender: from_line.sender.map(Address::new),
+        received_ms: from_line.received_ms,
+        ..Envelope::default()
+    };
+    if let Some(given) = given {
+        if given.sender.is_some() {
+            envelope.sender = given.sender.clone();
+        }
+        if !given.recipients.is_empty() {
+            envelope.recipients = given.recipients.clone();
+        }
+        envelope.client_addr = given.client_addr.or(envelope.client_addr);
+        envelope.helo = given.helo.clone().or(envelope.helo);
+        envelope.received_ms = given.received_ms.or(envelope.received_ms);
+    }
+    Some(envelope)
 }
 
 /// A job's token: its file's index and the line its frame starts on.
@@ -244,4 +276,30 @@ fn shorten(label: &str, width: usize) -> String {
     }
     let tail: String = label.chars().skip(count - (width - 1)).collect();
     format!("…{tail}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mbox_messages_take_envelope_and_time_from_their_from_line() {
+        let mbox = b"From a@b.example Mon Mar  2 00:00:01 2026\nSubject: x\n\nhi\n";
+        let frames = ingest::frames(Format::Mbox, mbox).unwrap();
+        let envelope = envelope_for(mbox, &frames[0], None).expect("an envelope");
+        assert_eq!(envelope.sender.unwrap().value, "a@b.example");
+        assert_eq!(envelope.received_ms, Some(1_772_409_601_000));
+
+        let given = Envelope {
+            sender: Some(Address::new("given@c.example")),
+            ..Envelope::default()
+        };
+        let envelope = envelope_for(mbox, &frames[0], Some(&given)).unwrap();
+        assert_eq!(envelope.sender.unwrap().value, "given@c.example");
+        assert_eq!(envelope.received_ms, Some(1_772_409_601_000));
+
+        let eml = b"Subject: x\n\nhi\n";
+        let frames = ingest::frames(Format::Eml, eml).unwrap();
+        assert!(envelope_for(eml, &frames[0], None).is_none());
+    }
 }
