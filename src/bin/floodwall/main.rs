@@ -8,6 +8,7 @@ mod bench;
 mod choices;
 mod corpus;
 mod eval;
+mod import_sa;
 mod inputs;
 mod inspect;
 mod milter;
@@ -51,8 +52,11 @@ enum Command {
         #[arg(long)]
         json: bool,
         /// Rules directory (default: the rules built into the binary).
-        #[arg(long)]
-        rules: Option<PathBuf>,
+        /// Repeat it to run several directories as one set; the first
+        /// one's policy.toml applies. `@builtin` names the built-in rules,
+        /// e.g. `--rules @builtin --rules sa-rules/`.
+        #[arg(long, value_name = "DIR")]
+        rules: Vec<PathBuf>,
         #[command(flatten)]
         envelope: EnvelopeArgs,
         #[command(flatten)]
@@ -167,6 +171,8 @@ enum RulesCommand {
         #[arg(long, requires = "profile")]
         sample: Vec<PathBuf>,
     },
+    /// Convert an installed SpamAssassin rule set into a rules directory.
+    ImportSa(import_sa::ImportSaArgs),
 }
 
 fn main() -> ExitCode {
@@ -180,7 +186,7 @@ fn main() -> ExitCode {
             decode,
             threads,
             paths,
-        } => match load_engine(rules.as_deref(), decode.ingest_config(), Tuning::Background) {
+        } => match load_engine(&rules, decode.ingest_config(), Tuning::Background) {
             Ok((engine, progress)) => {
                 let request = scan::ScanRequest {
                     format,
@@ -203,23 +209,24 @@ fn main() -> ExitCode {
             decode,
             paths,
             // Inspect only decodes: the interim plan, no compile.
-        } => match load_engine(None, decode.ingest_config(), Tuning::Never) {
+        } => match load_engine(&[], decode.ingest_config(), Tuning::Never) {
             Ok((engine, _)) => inspect::run(&engine, format, json, &paths),
             Err(code) => code,
         },
         // A bench measures the tuned plan.
-        Command::Bench(args) => match load_engine(
-            args.rules.as_deref(),
-            IngestConfig::default(),
-            Tuning::AtBuild,
-        ) {
-            Ok((engine, _)) => bench::run(engine, &args),
-            Err(code) => code,
-        },
+        Command::Bench(args) => {
+            match load_engine(&args.rules, IngestConfig::default(), Tuning::AtBuild) {
+                Ok((engine, _)) => bench::run(engine, &args),
+                Err(code) => code,
+            }
+        }
         Command::Milter(args) => milter::run(args),
         Command::Train(args) => train::run_train(&args),
         Command::Learn(args) => train::run_learn(&args),
         Command::Eval(args) => eval::run(&args),
+        Command::Rules {
+            command: RulesCommand::ImportSa(args),
+        } => import_sa::run(&args),
         Command::Rules {
             command:
                 RulesCommand::Check {
@@ -240,13 +247,13 @@ fn main() -> ExitCode {
 /// the returned handle lets the command wait, at exit, for the tuned plan to
 /// reach the cache (see [`finish_tuning`]).
 fn load_engine(
-    dir: Option<&std::path::Path>,
+    dirs: &[PathBuf],
     ingest: IngestConfig,
     tuning: Tuning,
 ) -> Result<(Engine, Option<TuningProgress>), ExitCode> {
-    let rules = match dir {
-        Some(dir) => RuleSet::load_dir(dir),
-        None => RuleSet::embedded(),
+    let rules = match dirs {
+        [] => RuleSet::embedded(),
+        dirs => RuleSet::load_dirs(dirs),
     };
     let engine = rules.map_err(BuildError::from).and_then(|rules| {
         Engine::builder(rules)
