@@ -32,6 +32,12 @@ pub enum Target {
     Header(String),
     /// Every header as `Name: value` lines.
     AllHeaders,
+    /// The values of one header as the message wrote them, unfolded
+    /// (name lower-cased): Message-Id with its brackets, addresses as
+    /// written, encoded words not decoded. Email only.
+    RawHeader(String),
+    /// Every header field as written, unfolded, one `Name: value` line each.
+    AllRawHeaders,
     /// Each extracted URL, one at a time.
     Url,
     /// The envelope sender: MAIL FROM, or the SMS/MMS originator.
@@ -48,15 +54,24 @@ impl Target {
             "body" | "text" => Target::Body,
             "rawbody" => Target::RawBody,
             "header" => Target::AllHeaders,
+            "rawheader" => Target::AllRawHeaders,
             "url" => Target::Url,
             "sender" => Target::Sender,
             "recipient" => Target::Recipient,
             _ => {
-                let name = text.strip_prefix("header:")?.trim();
+                let (raw, name) = match text.strip_prefix("rawheader:") {
+                    Some(name) => (true, name.trim()),
+                    None => (false, text.strip_prefix("header:")?.trim()),
+                };
                 if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
                     return None;
                 }
-                Target::Header(name.to_ascii_lowercase())
+                let name = name.to_ascii_lowercase();
+                if raw {
+                    Target::RawHeader(name)
+                } else {
+                    Target::Header(name)
+                }
             }
         })
     }
@@ -64,7 +79,10 @@ impl Target {
     /// Whether the target's text is always valid UTF-8 (the `u` flag needs it:
     /// Hyperscan's behaviour on invalid UTF-8 under `HS_FLAG_UTF8` is undefined).
     pub fn is_text(&self) -> bool {
-        !matches!(self, Target::RawBody)
+        !matches!(
+            self,
+            Target::RawBody | Target::RawHeader(_) | Target::AllRawHeaders
+        )
     }
 }
 
@@ -76,6 +94,8 @@ impl std::fmt::Display for Target {
             Target::RawBody => f.write_str("rawbody"),
             Target::Header(name) => write!(f, "header:{name}"),
             Target::AllHeaders => f.write_str("header"),
+            Target::RawHeader(name) => write!(f, "rawheader:{name}"),
+            Target::AllRawHeaders => f.write_str("rawheader"),
             Target::Url => f.write_str("url"),
             Target::Sender => f.write_str("sender"),
             Target::Recipient => f.write_str("recipient"),

@@ -11,15 +11,15 @@
 //! | `body` | `body` or `subject` (SpamAssassin's body text starts with the subject); `m` added when the regex has `^`/`$`, which SpamAssassin applies per paragraph line |
 //! | `rawbody` | `rawbody` (`m` as for `body`) |
 //! | `uri` | `url` |
-//! | `header H =~` | `header:H`; `ALL` is `header`; `ToCc` is To or Cc; `MESSAGEID` the four Message-Id headers |
+//! | `header H =~` | `rawheader:H` (`header:H` for Subject, Comments, Content-Description, whose decoded text is SpamAssassin's); `ALL` is `rawheader`; `ToCc` is To or Cc; `MESSAGEID` the four Message-Id headers; `:raw` is `rawheader:H` |
 //! | `header H !~` | the negation of the above (true when H is absent, as SpamAssassin matches an absent header as empty) |
 //! | `[if-unset: V]` | "or H is absent" when the regex matches V |
-//! | `exists:H` | a multi-line regex `^H:` over all headers |
+//! | `exists:H` | a multi-line regex `^H:` over `rawheader` |
 //! | `meta` | a boolean meta (see [`meta_expr`](super::meta_expr)) |
 //!
 //! Not imported, and reported with the reason: `full` and `mimeheader`
-//! rules, header modifiers `:raw`, `:addr`, `:name` (and the other `:`
-//! forms), `eval:` functions floodwall does not implement, patterns the
+//! rules, header modifiers `:addr`, `:name` (and the other `:` forms but
+//! `:raw`), SpamAssassin's own `X-Spam-*` pseudo-headers, `eval:` functions floodwall does not implement, patterns the
 //! signature stage refuses (for instance one that matches the empty
 //! string), and metas SpamAssassin's arithmetic cannot be kept for. A rule
 //! SpamAssassin does not run (score 0 in score set 0, or `tflags net` /
@@ -241,9 +241,12 @@ type RegexFn<'a> = &'a dyn Fn(&str) -> Result<(perl_regex::PerlRegex, String), S
 
 fn header_shape(text: &str, regex: RegexFn<'_>) -> Result<Shape, String> {
     if let Some(name) = text.strip_prefix("exists:") {
-        let name = name.trim();
+        let any = expand_header(name.trim())?
+            .iter()
+            .map(|h| exists_piece(h))
+            .collect::<Result<_, _>>()?;
         return Ok(Shape {
-            any: vec![exists_piece(name)?],
+            any,
             negate: false,
             or_absent: None,
         });
@@ -255,9 +258,13 @@ fn header_shape(text: &str, regex: RegexFn<'_>) -> Result<Shape, String> {
                 .map(|(n, r)| (n.trim(), *op, r.trim_start()))
         })
         .ok_or("header rule needs 'NAME =~ /regex/' or 'NAME !~ /regex/'")?;
-    if let Some((_, modifier)) = name.split_once(':') {
-        return Err(format!("header modifier ':{modifier}' is not supported"));
-    }
+    let (name, raw) = match name.split_once(':') {
+        None => (name, false),
+        Some((name, "raw")) => (name, true),
+        Some((_, modifier)) => {
+            return Err(format!("header modifier ':{modifier}' is not supported"))
+        }
+    };
     let (re, after) = regex(rest)?;
     let mut or_absent = None;
     if !after.is_empty() {
@@ -266,15 +273,43 @@ fn header_shape(text: &str, regex: RegexFn<'_>) -> Result<Shape, String> {
             .and_then(|v| v.strip_suffix(']'))
             .ok_or_else(|| format!("unexpected '{after}' after the regex"))?
             .trim();
-        let matches = crate_regex_matches(&re.pattern, re.flags, unset)?;
-        if matches {
+        if regex_matches(&re.pattern, re.flags, unset)? {
             or_absent = Some(name.to_string());
         }
     }
-    let headers: &[&str] = match name {
-        "ALL" => &[],
-        "ToCc" => &["To", "Cc"],
-        "MESSAGEID" => &[
+    let headers = expand_header(name)?;
+    if headers.len() > 1 && or_absent.is_some() {
+        return Err(format!("[if-unset:] on '{name}' is not supported"));
+    }
+    let any = headers
+        .iter()
+        .map(|h| {
+            Ok(Piece {
+                tag: if h.is_empty() {
+                    "ALL".into()
+                } else {
+                    tag_of(h)
+                },
+                target: header_target(h, raw)?,
+                pattern: re.pattern.clone(),
+                flags: re.flags,
+            })
+        })
+        .collect::<Result<_, String>>()?;
+    Ok(Shape {
+        any,
+        negate: op == "!~",
+        or_absent,
+    })
+}
+
+/// The headers a name reads: SpamAssassin's pseudo-headers expanded (`""`
+/// for `ALL`), unsupported ones refused.
+fn expand_header(name: &str) -> Result<Vec<&str>, String> {
+    Ok(match name {
+        "ALL" => vec![""],
+        "ToCc" => vec!["To", "Cc"],
+        "MESSAGEID" => vec![
             "X-Message-Id",
             "Resent-Message-Id",
             "X-Original-Message-ID",
@@ -283,45 +318,32 @@ fn header_shape(text: &str, regex: RegexFn<'_>) -> Result<Shape, String> {
         "EnvelopeFrom" | "ALL-TRUSTED" | "ALL-UNTRUSTED" | "ALL-INTERNAL" | "ALL-EXTERNAL" => {
             return Err(format!("pseudo-header '{name}' is not supported"))
         }
-        n if n.starts_with("X-Spam-Relays") || n.starts_with("X-Spam-") => {
+        n if n.starts_with("X-Spam-") => {
             return Err(format!("SpamAssassin's own header '{n}' is not supported"))
         }
-        _ => std::slice::from_ref(&name),
-    };
-    if matches!(name, "ToCc" | "MESSAGEID") && or_absent.is_some() {
-        return Err(format!("[if-unset:] on '{name}' is not supported"));
-    }
-    let any = if headers.is_empty() {
-        vec![Piece {
-            tag: "ALL".into(),
-            target: Target::AllHeaders,
-            pattern: re.pattern.clone(),
-            flags: re.flags,
-        }]
-    } else {
-        headers
-            .iter()
-            .map(|h| {
-                let target = Target::parse(&format!("header:{h}"))
-                    .ok_or_else(|| format!("header name '{h}' is not valid"))?;
-                Ok(Piece {
-                    tag: tag_of(h),
-                    target,
-                    pattern: re.pattern.clone(),
-                    flags: re.flags,
-                })
-            })
-            .collect::<Result<_, String>>()?
-    };
-    Ok(Shape {
-        any,
-        negate: op == "!~",
-        or_absent,
+        n => vec![n],
     })
 }
 
+/// The floodwall target of a header rule. SpamAssassin matches a header's
+/// text as written (encoded words decoded unless `:raw`); floodwall's
+/// `header:` values re-render structured fields, so every header but the
+/// free-text ones (whose decoded text is SpamAssassin's) reads `rawheader:`.
+fn header_target(name: &str, raw: bool) -> Result<Target, String> {
+    const DECODED_TEXT: &[&str] = &["subject", "comments", "content-description"];
+    let lower = name.to_ascii_lowercase();
+    let spelled = if name.is_empty() {
+        "rawheader".to_string()
+    } else if !raw && DECODED_TEXT.contains(&lower.as_str()) {
+        format!("header:{name}")
+    } else {
+        format!("rawheader:{name}")
+    };
+    Target::parse(&spelled).ok_or_else(|| format!("header name '{name}' is not valid"))
+}
+
 /// Whether the regex matches `text` (for `[if-unset:]`), with PCRE2.
-fn crate_regex_matches(pattern: &str, flags: Flags, text: &str) -> Result<bool, String> {
+fn regex_matches(pattern: &str, flags: Flags, text: &str) -> Result<bool, String> {
     pcre2::bytes::RegexBuilder::new()
         .caseless(flags.caseless)
         .multi_line(flags.multi_line)
@@ -349,7 +371,7 @@ pub fn exists_piece(name: &str) -> Result<Piece, String> {
         .collect();
     Ok(Piece {
         tag: format!("HAS_{}", tag_of(name)),
-        target: Target::AllHeaders,
+        target: Target::AllRawHeaders,
         pattern: format!("^{escaped}:"),
         flags: Flags {
             caseless: true,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::config::Config;
-use super::convert::{Converted, Outcome};
+use super::convert::{Converted, Outcome, RuleReport};
 
 /// Counts for one rule kind.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -45,6 +45,9 @@ pub struct Summary {
     pub floodwall_metas: usize,
     /// SpamAssassin's `required_score`, the tag threshold written.
     pub required_score: f64,
+    /// Every SpamAssassin rule read, with its kind and what became of it
+    /// (what a comparison with SpamAssassin groups its figures by).
+    pub rules: Vec<RuleReport>,
 }
 
 impl Summary {
@@ -64,6 +67,7 @@ impl Summary {
             floodwall_rules: converted.rules.len(),
             floodwall_metas: converted.metas.len(),
             required_score: config.required_score,
+            rules: converted.reports.clone(),
             ..Summary::default()
         };
         for report in &converted.reports {
