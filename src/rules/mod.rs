@@ -38,6 +38,9 @@ pub enum Target {
     RawHeader(String),
     /// Every header field as written, unfolded, one `Name: value` line each.
     AllRawHeaders,
+    /// The values of one header in every MIME part's header (the message's
+    /// own included), one at a time, as written (name lower-cased). Email only.
+    MimeHeader(String),
     /// Each extracted URL, one at a time.
     Url,
     /// The envelope sender: MAIL FROM, or the SMS/MMS originator.
@@ -59,18 +62,21 @@ impl Target {
             "sender" => Target::Sender,
             "recipient" => Target::Recipient,
             _ => {
-                let (raw, name) = match text.strip_prefix("rawheader:") {
-                    Some(name) => (true, name.trim()),
-                    None => (false, text.strip_prefix("header:")?.trim()),
+                let (kind, name) = if let Some(name) = text.strip_prefix("rawheader:") {
+                    ("raw", name.trim())
+                } else if let Some(name) = text.strip_prefix("mimeheader:") {
+                    ("mime", name.trim())
+                } else {
+                    ("decoded", text.strip_prefix("header:")?.trim())
                 };
                 if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
                     return None;
                 }
                 let name = name.to_ascii_lowercase();
-                if raw {
-                    Target::RawHeader(name)
-                } else {
-                    Target::Header(name)
+                match kind {
+                    "raw" => Target::RawHeader(name),
+                    "mime" => Target::MimeHeader(name),
+                    _ => Target::Header(name),
                 }
             }
         })
@@ -81,7 +87,7 @@ impl Target {
     pub fn is_text(&self) -> bool {
         !matches!(
             self,
-            Target::RawBody | Target::RawHeader(_) | Target::AllRawHeaders
+            Target::RawBody | Target::RawHeader(_) | Target::AllRawHeaders | Target::MimeHeader(_)
         )
     }
 }
@@ -96,6 +102,7 @@ impl std::fmt::Display for Target {
             Target::AllHeaders => f.write_str("header"),
             Target::RawHeader(name) => write!(f, "rawheader:{name}"),
             Target::AllRawHeaders => f.write_str("rawheader"),
+            Target::MimeHeader(name) => write!(f, "mimeheader:{name}"),
             Target::Url => f.write_str("url"),
             Target::Sender => f.write_str("sender"),
             Target::Recipient => f.write_str("recipient"),

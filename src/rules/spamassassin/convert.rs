@@ -15,10 +15,10 @@
 //! | `header H !~` | the negation of the above (true when H is absent, as SpamAssassin matches an absent header as empty) |
 //! | `[if-unset: V]` | "or H is absent" when the regex matches V |
 //! | `exists:H` | a multi-line regex `^H:` over `rawheader` |
+//! | `mimeheader H =~` | `mimeheader:H`: H of every MIME part, as written |
 //! | `meta` | a boolean meta (see [`meta_expr`](super::meta_expr)) |
 //!
-//! Not imported, and reported with the reason: `full` and `mimeheader`
-//! rules, header modifiers `:addr`, `:name` (and the other `:` forms but
+//! Not imported, and reported with the reason: `full` rules, header modifiers `:addr`, `:name` (and the other `:` forms but
 //! `:raw`), SpamAssassin's own `X-Spam-*` pseudo-headers, `eval:` functions floodwall does not implement, patterns the
 //! signature stage refuses (for instance one that matches the empty
 //! string), and metas SpamAssassin's arithmetic cannot be kept for. A rule
@@ -154,7 +154,10 @@ pub fn convert(config: &Config, evals: &[(&str, EvalImpl)]) -> Converted {
                 conds.insert(def.name.clone(), cond);
                 out.reports.push(report(Outcome::Imported, eval));
             }
-            Err(why) => out.reports.push(report(Outcome::Unsupported(why), eval)),
+            Err(why) => {
+                conds.insert(def.name.clone(), unknown(&def.name));
+                out.reports.push(report(Outcome::Unsupported(why), eval));
+            }
         }
     }
     out.convert_metas(config, &mut ids, conds);
@@ -230,9 +233,7 @@ fn shape_of(def: &Definition, config: &Config) -> Result<Shape, String> {
         RuleKind::Full => {
             Err("full rules read the whole raw message; floodwall has no such target".into())
         }
-        RuleKind::MimeHeader => {
-            Err("mimeheader rules read MIME part headers; floodwall has no such target".into())
-        }
+        RuleKind::MimeHeader => mime_header_shape(&def.text, &regex),
         RuleKind::Meta => Err("meta".into()),
     }
 }
@@ -300,6 +301,34 @@ fn header_shape(text: &str, regex: RegexFn<'_>) -> Result<Shape, String> {
         any,
         negate: op == "!~",
         or_absent,
+    })
+}
+
+/// `mimeheader NAME =~ /re/`: the header in any MIME part, as written.
+fn mime_header_shape(text: &str, regex: RegexFn<'_>) -> Result<Shape, String> {
+    let (name, rest) = text
+        .split_once("=~")
+        .ok_or("mimeheader rule needs 'NAME =~ /regex/'")?;
+    let name = name.trim();
+    let name = name.strip_suffix(":raw").unwrap_or(name);
+    if name.contains(':') {
+        return Err(format!("mimeheader modifier in '{name}' is not supported"));
+    }
+    let (re, after) = regex(rest.trim_start())?;
+    if !after.is_empty() {
+        return Err(format!("unexpected '{after}' after the regex"));
+    }
+    let target = Target::parse(&format!("mimeheader:{name}"))
+        .ok_or_else(|| format!("header name '{name}' is not valid"))?;
+    Ok(Shape {
+        any: vec![Piece {
+            tag: "MIME".into(),
+            target,
+            pattern: re.pattern,
+            flags: re.flags,
+        }],
+        negate: false,
+        or_absent: None,
     })
 }
 
@@ -565,7 +594,8 @@ fn resolve(
 ) -> Cond {
     match state.get(&def.name) {
         Some(Some(Ok(cond))) => return cond.clone(),
-        Some(_) => return Cond::Const(false),
+        Some(Some(Err(_))) => return unknown(&def.name),
+        Some(None) => return Cond::Const(false),
         None => {}
     }
     state.insert(def.name.clone(), None);
@@ -585,6 +615,7 @@ fn resolve(
         meta_expr::translate(&def.text, &mut |name| {
             conds.get(name).cloned().unwrap_or(Cond::Const(false))
         })
+        .and_then(settle_unknown)
     };
     let result = match result {
         Ok(Cond::Expr(expr)) => match ids.id(&def.name) {
@@ -605,10 +636,62 @@ fn resolve(
     };
     let cond = match &result {
         Ok(cond) => cond.clone(),
-        Err(_) => Cond::Const(false),
+        Err(_) => unknown(&def.name),
     };
     state.insert(def.name.clone(), Some(result));
     cond
+}
+
+/// The operand a meta sees for a rule SpamAssassin runs and the import
+/// could not: a marked leaf that [`settle_unknown`] resolves.
+fn unknown(name: &str) -> Cond {
+    Cond::Expr(Expr::Leaf(format!("?{name}")))
+}
+
+/// Resolves the unknown operands of a translated meta. Where one occurs only
+/// positively, it is taken as 0: the meta fires less often than
+/// SpamAssassin's (when the unknown rule would have fired), never more.
+/// Where one occurs negated, taking it as 0 would make the meta fire
+/// where SpamAssassin's does not, so the meta is refused.
+fn settle_unknown(cond: Cond) -> Result<Cond, String> {
+    fn fold(e: Expr<String>, negated: bool) -> Result<Cond, String> {
+        Ok(match e {
+            Expr::Leaf(name) => match name.strip_prefix('?') {
+                Some(rule) if negated => {
+                    return Err(format!("reads the unsupported rule {rule} negated"))
+                }
+                Some(_) => Cond::Const(false),
+                None => Cond::Expr(Expr::Leaf(name)),
+            },
+            Expr::Not(inner) => not(fold(*inner, !negated)?),
+            Expr::And(es) => {
+                let n = es.len() as i64;
+                let items = es
+                    .into_iter()
+                    .map(|e| fold(e, negated))
+                    .collect::<Result<_, _>>()?;
+                Cond::at_least(n, items)
+            }
+            Expr::Or(es) => {
+                let items = es
+                    .into_iter()
+                    .map(|e| fold(e, negated))
+                    .collect::<Result<_, _>>()?;
+                Cond::at_least(1, items)
+            }
+            Expr::AtLeast(k, es) => {
+                let items = es
+                    .into_iter()
+                    .map(|e| fold(e, negated))
+                    .collect::<Result<_, _>>()?;
+                Cond::at_least(k as i64, items)
+            }
+        })
+    }
+    match cond {
+        Cond::Expr(e) => fold(e, false),
+        constant => Ok(constant),
+    }
 }
 
 /// The rule names a meta expression mentions.

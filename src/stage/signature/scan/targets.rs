@@ -76,6 +76,14 @@ pub(in crate::stage::signature) fn for_each_text(
                 scan(&joined);
             }
         }
+        Target::MimeHeader(name) => {
+            let raw = &msg.raw;
+            raw_headers::for_each_part_field(raw, msg.body_offset, buf, |field, value| {
+                if field.eq_ignore_ascii_case(name.as_bytes()) {
+                    scan(value);
+                }
+            });
+        }
         Target::AllRawHeaders => {
             let mut all = Vec::new();
             raw_headers::for_each_field(header_section(msg), buf, |field, value| {
