@@ -138,6 +138,8 @@ def main():
     with open(os.path.join(rules_dir, "import-summary.json")) as f:
         summary = json.load(f)
     kind_of = {r["name"]: r["kind"] for r in summary["rules"] if r["outcome"] == "imported"}
+    why_not = {r["name"]: (r.get("eval") or str(r["outcome"])) for r in summary["rules"]
+               if r["outcome"] != "imported"}
     visible = {n for n in kind_of if not n.startswith("__")}
 
     t0 = time.time()
@@ -194,6 +196,10 @@ def main():
     print(f"{'rule':<32} {'kind':<8} {'SA only':>8} {'fw only':>8}")
     for _, rule, s, f in bad:
         print(f"{rule:<32} {kind_of[rule]:<8} {s:>8} {f:>8}")
+    missed = collections.Counter(r for _, rules in sa.values() for r in rules if r not in kind_of)
+    print("\nrules SpamAssassin fired that were not imported (top 25): messages, why")
+    for rule, count in missed.most_common(25):
+        print(f"{rule:<32} {count:>5}  {why_not.get(rule, 'not defined in the imported files')}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"per_kind": per_kind, "decisions": decisions, "messages": n,

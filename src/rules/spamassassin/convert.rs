@@ -29,6 +29,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::config::{Config, Definition, RuleKind};
+use super::evals;
 use super::meta_expr::{self, Cond};
 use super::perl_regex;
 use super::replace_tags;
@@ -81,9 +82,6 @@ pub struct Converted {
     pub engines: BTreeMap<&'static str, usize>,
 }
 
-/// An `eval:` function floodwall implements, with the rule it compiles to.
-type EvalImpl = fn(&str) -> Option<Vec<Piece>>;
-
 /// One floodwall rule a SpamAssassin rule is made of.
 #[derive(Clone, Debug)]
 pub struct Piece {
@@ -98,17 +96,19 @@ pub struct Piece {
 }
 
 /// How pieces combine into the rule's condition.
-struct Shape {
+pub struct Shape {
     /// Fires when any of these fires...
-    any: Vec<Piece>,
+    pub any: Vec<Piece>,
+    /// ...and none of these...
+    pub unless: Vec<Piece>,
     /// ...negated (`!~`)...
-    negate: bool,
+    pub negate: bool,
     /// ...or when this header is absent (`[if-unset: V]` with V matching).
-    or_absent: Option<String>,
+    pub or_absent: Option<String>,
 }
 
 /// Converts the configuration.
-pub fn convert(config: &Config, evals: &[(&str, EvalImpl)]) -> Converted {
+pub fn convert(config: &Config) -> Converted {
     let mut out = Converted::default();
     let mut ids = IdMap::new(config);
     let mut conds: HashMap<String, Cond> = HashMap::new();
@@ -133,17 +133,8 @@ pub fn convert(config: &Config, evals: &[(&str, EvalImpl)]) -> Converted {
         };
         let eval = eval_name(&def.text);
         let shape = match &eval {
-            Some(name) => match evals.iter().find(|(n, _)| n == name) {
-                Some((_, implement)) => match implement(&def.text) {
-                    Some(any) => Ok(Shape {
-                        any,
-                        negate: false,
-                        or_absent: None,
-                    }),
-                    None => Err(format!(
-                        "eval:{name} with these arguments is not implemented"
-                    )),
-                },
+            Some(name) => match evals::implement(name, evals::args_of(&def.text)) {
+                Some(shape) => Ok(shape),
                 None => Err(format!("eval:{name} is not implemented")),
             },
             None => shape_of(def, config),
@@ -199,6 +190,7 @@ fn shape_of(def: &Definition, config: &Config) -> Result<Shape, String> {
         flags,
     };
     let simple = |any| Shape {
+        unless: Vec::new(),
         any,
         negate: false,
         or_absent: None,
@@ -247,6 +239,7 @@ fn header_shape(text: &str, regex: RegexFn<'_>) -> Result<Shape, String> {
             .map(|h| exists_piece(h))
             .collect::<Result<_, _>>()?;
         return Ok(Shape {
+            unless: Vec::new(),
             any,
             negate: false,
             or_absent: None,
@@ -298,6 +291,7 @@ fn header_shape(text: &str, regex: RegexFn<'_>) -> Result<Shape, String> {
         })
         .collect::<Result<_, String>>()?;
     Ok(Shape {
+        unless: Vec::new(),
         any,
         negate: op == "!~",
         or_absent,
@@ -321,6 +315,7 @@ fn mime_header_shape(text: &str, regex: RegexFn<'_>) -> Result<Shape, String> {
     let target = Target::parse(&format!("mimeheader:{name}"))
         .ok_or_else(|| format!("header name '{name}' is not valid"))?;
     Ok(Shape {
+        unless: Vec::new(),
         any: vec![Piece {
             tag: "MIME".into(),
             target,
@@ -433,7 +428,7 @@ impl Converted {
         ids: &mut IdMap,
     ) -> Result<Cond, String> {
         let mut paths = Vec::new();
-        for piece in &shape.any {
+        for piece in shape.any.iter().chain(&shape.unless) {
             paths.push(regex_engine(&piece.pattern, piece.flags)?);
         }
         let absent = match &shape.or_absent {
@@ -455,7 +450,8 @@ impl Converted {
             def.name,
             def.text
         );
-        let direct = shape.any.len() == 1 && !shape.negate && absent.is_none();
+        let direct =
+            shape.any.len() == 1 && shape.unless.is_empty() && !shape.negate && absent.is_none();
         if direct {
             let piece = &shape.any[0];
             self.push_rule(id, def, piece, &source);
@@ -468,6 +464,10 @@ impl Converted {
         };
         let any: Vec<Cond> = shape.any.iter().map(|p| leaf(p, self)).collect();
         let mut cond = Cond::at_least(1, any);
+        if !shape.unless.is_empty() {
+            let unless: Vec<Cond> = shape.unless.iter().map(|p| leaf(p, self)).collect();
+            cond = Cond::at_least(2, vec![cond, not(Cond::at_least(1, unless))]);
+        }
         if shape.negate {
             cond = not(cond);
         }

@@ -22,6 +22,7 @@ pub mod condition;
 pub mod config;
 pub mod convert;
 mod error;
+pub mod evals;
 pub mod meta_expr;
 pub mod perl_regex;
 mod replace_tags;
@@ -56,7 +57,7 @@ pub fn import(sources: &[PathBuf]) -> Result<Import, CfErrors> {
 
 /// Converts configuration already read.
 pub fn import_config(config: &Config) -> Import {
-    let converted = convert::convert(config, &[]);
+    let converted = convert::convert(config);
     let summary = Summary::new(config, &converted);
     let policy = PolicyConfig {
         thresholds: Thresholds {
