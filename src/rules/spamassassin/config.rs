@@ -552,13 +552,13 @@ mod tests {
         .unwrap();
         std::fs::write(dir.join("b.inc"), "body B /b/\ninclude a.cf\n").unwrap();
         std::fs::write(dir.join("0.pre"), "loadplugin X\n").unwrap();
-        let err = Config::read(&[dir.clone()]).unwrap_err();
+        let err = Config::read(std::slice::from_ref(&dir)).unwrap_err();
         assert!(
             matches!(err.0[0].kind, CfErrorKind::IncludeLoop(_)),
             "{err}"
         );
         std::fs::write(dir.join("b.inc"), "body B /b/\n").unwrap();
-        let c = Config::read(&[dir.clone()]).unwrap();
+        let c = Config::read(std::slice::from_ref(&dir)).unwrap();
         assert!(c.plugins.is_loaded("X"));
         let names: Vec<_> = c.rules.iter().map(|r| r.name.as_str()).collect();
         assert_eq!(names, ["B", "A"]);

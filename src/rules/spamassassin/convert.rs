@@ -22,8 +22,8 @@
 //! `:raw`), SpamAssassin's own `X-Spam-*` pseudo-headers, `eval:` functions floodwall does not implement, patterns the
 //! signature stage refuses (for instance one that matches the empty
 //! string), and metas SpamAssassin's arithmetic cannot be kept for. A rule
-//! SpamAssassin does not run (score 0 in score set 0, or `tflags net` /
-//! `learn`) is not imported either; metas see each of these as 0, as
+//! SpamAssassin does not run (score 0 in score set 0, or an `eval:` rule
+//! with `tflags net` / `learn`) is not imported either; metas see each of these as 0, as
 //! SpamAssassin's do.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -156,9 +156,16 @@ pub fn convert(config: &Config) -> Converted {
     out
 }
 
-/// Whether SpamAssassin runs the rule in score set 0.
+/// Whether SpamAssassin runs the rule in score set 0: not with a zero
+/// score, and an `eval:` rule not when `tflags` say it needs the network or
+/// Bayes (SpamAssassin skips only eval rules for those flags: a meta marked
+/// `net` still runs on what its operands give).
 fn runs(config: &Config, name: &str) -> bool {
-    config.score0(name) != 0.0 && !config.has_tflag(name, "net") && !config.has_tflag(name, "learn")
+    let is_eval = config
+        .get(name)
+        .is_some_and(|def| def.text.starts_with("eval:"));
+    config.score0(name) != 0.0
+        && !(is_eval && (config.has_tflag(name, "net") || config.has_tflag(name, "learn")))
 }
 
 fn eval_name(text: &str) -> Option<String> {

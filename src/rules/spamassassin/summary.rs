@@ -15,7 +15,7 @@ pub struct KindCounts {
     pub defined: usize,
     /// Imported.
     pub imported: usize,
-    /// Not run by SpamAssassin in score set 0 (score 0, `net`, `learn`).
+    /// Not run by SpamAssassin in score set 0 (score 0; an eval with `net` or `learn`).
     pub disabled: usize,
     /// Metas that cannot fire once rules they need are left out.
     pub never_fire: usize,
