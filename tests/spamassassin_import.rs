@@ -158,3 +158,25 @@ fn written_directory_loads_and_runs_beside_the_builtin_rules() {
     let twice = RuleSet::load_dirs(&[dir.clone(), dir.clone()]).unwrap_err();
     assert!(twice.to_string().contains("duplicate id"), "{twice}");
 }
+
+#[test]
+fn a_prefix_lets_names_ours_also_define_run_beside_them() {
+    let text = b"body GTUBE /XJS\\*C4JDBQADN1/\nbody __lower_x /C4JDBQADN1/\nmeta BOTH __lower_x && GTUBE\n";
+    let config = Config::read_text("t.cf", text).expect("the config reads");
+    let import = spamassassin::import_prefixed(&config, "SA_");
+    let ids: Vec<&str> = import.rules.metas.iter().map(|m| m.id.as_str()).collect();
+    assert_eq!(ids, ["SA_GTUBE", "__SA_LOWER_X", "SA_BOTH"]);
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("sa-import-prefixed");
+    let _ = std::fs::remove_dir_all(&dir);
+    spamassassin::write_dir(&import, &dir).expect("the directory is written");
+    let both = RuleSet::load_dirs(&[PathBuf::from(floodwall::rules::BUILTIN_RULES), dir])
+        .expect("prefixed ids do not collide with the built-in GTUBE");
+    let engine = engine(both);
+    let gtube = b"Subject: t\r\n\r\nXJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X\r\n";
+    let msg = email::parse(gtube, engine.ingest_config());
+    let verdict = engine.scan(&msg, &mut engine.scratch());
+    let names: Vec<String> = verdict.symbols.iter().map(|s| s.name.to_string()).collect();
+    for want in ["GTUBE", "SA_GTUBE", "SA_BOTH"] {
+        assert!(names.iter().any(|n| n == want), "{want} in {names:?}");
+    }
+}

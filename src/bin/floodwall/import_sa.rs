@@ -22,6 +22,10 @@ pub struct ImportSaArgs {
     /// Print the summary as JSON.
     #[arg(long)]
     json: bool,
+    /// Put this before every id (after leading underscores), e.g. `SA_`, so
+    /// that the rules can run beside a set that defines the same names.
+    #[arg(long, default_value = "")]
+    prefix: String,
 }
 
 pub fn run(args: &ImportSaArgs) -> ExitCode {
@@ -30,7 +34,7 @@ pub fn run(args: &ImportSaArgs) -> ExitCode {
     } else {
         args.sources.clone()
     };
-    let import = match spamassassin::import(&sources) {
+    let import = match spamassassin::import(&sources, &args.prefix) {
         Ok(import) => import,
         Err(errors) => {
             eprintln!("floodwall: the SpamAssassin configuration did not read:\n{errors}");

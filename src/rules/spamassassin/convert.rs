@@ -108,9 +108,9 @@ pub struct Shape {
 }
 
 /// Converts the configuration.
-pub fn convert(config: &Config) -> Converted {
+pub fn convert(config: &Config, prefix: &str) -> Converted {
     let mut out = Converted::default();
-    let mut ids = IdMap::new(config);
+    let mut ids = IdMap::new(config, prefix);
     let mut conds: HashMap<String, Cond> = HashMap::new();
     for def in &config.rules {
         let report = |outcome, eval: Option<String>| RuleReport {
@@ -751,14 +751,16 @@ pub fn toml_name(path: &std::path::Path) -> String {
 
 /// SpamAssassin names to floodwall ids, and fresh ids for hidden parts.
 struct IdMap {
+    prefix: String,
     taken: HashSet<String>,
     assigned: HashMap<String, Option<String>>,
     parts: usize,
 }
 
 impl IdMap {
-    fn new(config: &Config) -> IdMap {
+    fn new(config: &Config, prefix: &str) -> IdMap {
         IdMap {
+            prefix: prefix.to_string(),
             taken: config
                 .rules
                 .iter()
@@ -769,7 +771,9 @@ impl IdMap {
         }
     }
 
-    /// The id of a SpamAssassin rule: its name, else upper-cased, else with
+    /// The id of a SpamAssassin rule: with a prefix, the prefix after its
+    /// leading underscores (`SA_`: `FOO` → `SA_FOO`, `__foo` → `__SA_FOO`);
+    /// else its name, else upper-cased, else with
     /// `SA_` after its leading underscores (`__0_TZ_1` → `__SA_0_TZ_1`,
     /// since a floodwall id starts with a letter); `None` if no such id is
     /// valid and free.
@@ -779,6 +783,17 @@ impl IdMap {
         }
         let upper = name.to_ascii_uppercase();
         let underscores = &upper[..upper.len() - upper.trim_start_matches('_').len()];
+        if !self.prefix.is_empty() {
+            let id = format!(
+                "{underscores}{}{}",
+                self.prefix,
+                upper.trim_start_matches('_')
+            );
+            let id =
+                (crate::rules::is_valid_id(&id) && self.taken.insert(id.clone())).then_some(id);
+            self.assigned.insert(name.to_string(), id.clone());
+            return id;
+        }
         let prefixed = format!("{underscores}SA_{}", upper.trim_start_matches('_'));
         let id = if crate::rules::is_valid_id(name) {
             Some(name.to_string())

@@ -51,13 +51,20 @@ pub struct Import {
 
 /// Reads SpamAssassin configuration from `sources` (directories or files)
 /// and converts it.
-pub fn import(sources: &[PathBuf]) -> Result<Import, CfErrors> {
-    Config::read(sources).map(|config| import_config(&config))
+pub fn import(sources: &[PathBuf], prefix: &str) -> Result<Import, CfErrors> {
+    Config::read(sources).map(|config| import_prefixed(&config, prefix))
 }
 
-/// Converts configuration already read.
+/// Converts configuration already read, each rule under its SpamAssassin name.
 pub fn import_config(config: &Config) -> Import {
-    let converted = convert::convert(config);
+    import_prefixed(config, "")
+}
+
+/// Converts configuration already read, each id with `prefix` (after its
+/// leading underscores), so that the rules can run beside a rule set that
+/// defines some of the same names (SpamAssassin's `GTUBE` beside ours).
+pub fn import_prefixed(config: &Config, prefix: &str) -> Import {
+    let converted = convert::convert(config, prefix);
     let summary = Summary::new(config, &converted);
     let policy = PolicyConfig {
         thresholds: Thresholds {
