@@ -16,7 +16,7 @@
 //! | `[if-unset: V]` | "or H is absent" when the regex matches V |
 //! | `exists:H` | a multi-line regex `^H:` over `rawheader` |
 //! | `mimeheader H =~` | `mimeheader:H`: H of every MIME part, as written |
-//! | `meta` | a boolean meta (see [`meta_expr`](super::meta_expr)) |
+//! | `meta` | a boolean meta (see [`meta_expr`]) |
 //!
 //! Not imported, and reported with the reason: `full` rules, header modifiers `:addr`, `:name` (and the other `:` forms but
 //! `:raw`), SpamAssassin's own `X-Spam-*` pseudo-headers, `eval:` functions floodwall does not implement, patterns the
