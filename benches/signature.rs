@@ -43,7 +43,11 @@ fn target_kind(target: &Target) -> &'static str {
         Target::Subject => "subject",
         Target::Body => "body",
         Target::RawBody => "rawbody",
-        Target::Header(_) | Target::AllHeaders => "headers",
+        Target::Header(_)
+        | Target::AllHeaders
+        | Target::RawHeader(_)
+        | Target::AllRawHeaders
+        | Target::MimeHeader(_) => "headers",
         Target::Url => "url",
         Target::Sender | Target::Recipient => "address",
     }

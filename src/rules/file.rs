@@ -188,7 +188,7 @@ pub(super) fn parse_policy(name: &str, text: &str) -> Result<PolicyConfig, RuleE
 fn convert_rule(raw: RawRule, origin: Origin) -> Result<Rule, String> {
     check_common(&raw.id, &raw.description, raw.score)?;
     let target = Target::parse(&raw.target).ok_or_else(|| {
-        format!("unknown target '{}' (subject, body, rawbody, header, header:NAME, url, sender, recipient)", raw.target)
+        format!("unknown target '{}' (subject, body, rawbody, header, header:NAME, rawheader, rawheader:NAME, mimeheader:NAME, url, sender, recipient)", raw.target)
     })?;
     let flags = parse_flags(raw.flags.as_deref().unwrap_or(""))?;
     if flags.utf8 && !target.is_text() {

@@ -9,6 +9,7 @@ mod error;
 mod file;
 pub mod meta;
 mod source;
+pub mod spamassassin;
 
 use std::path::Path;
 
@@ -31,6 +32,15 @@ pub enum Target {
     Header(String),
     /// Every header as `Name: value` lines.
     AllHeaders,
+    /// The values of one header as the message wrote them, unfolded
+    /// (name lower-cased): Message-Id with its brackets, addresses as
+    /// written, encoded words not decoded. Email only.
+    RawHeader(String),
+    /// Every header field as written, unfolded, one `Name: value` line each.
+    AllRawHeaders,
+    /// The values of one header in every MIME part's header (the message's
+    /// own included), one at a time, as written (name lower-cased). Email only.
+    MimeHeader(String),
     /// Each extracted URL, one at a time.
     Url,
     /// The envelope sender: MAIL FROM, or the SMS/MMS originator.
@@ -47,15 +57,27 @@ impl Target {
             "body" | "text" => Target::Body,
             "rawbody" => Target::RawBody,
             "header" => Target::AllHeaders,
+            "rawheader" => Target::AllRawHeaders,
             "url" => Target::Url,
             "sender" => Target::Sender,
             "recipient" => Target::Recipient,
             _ => {
-                let name = text.strip_prefix("header:")?.trim();
+                let (kind, name) = if let Some(name) = text.strip_prefix("rawheader:") {
+                    ("raw", name.trim())
+                } else if let Some(name) = text.strip_prefix("mimeheader:") {
+                    ("mime", name.trim())
+                } else {
+                    ("decoded", text.strip_prefix("header:")?.trim())
+                };
                 if name.is_empty() || !name.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
                     return None;
                 }
-                Target::Header(name.to_ascii_lowercase())
+                let name = name.to_ascii_lowercase();
+                match kind {
+                    "raw" => Target::RawHeader(name),
+                    "mime" => Target::MimeHeader(name),
+                    _ => Target::Header(name),
+                }
             }
         })
     }
@@ -63,7 +85,10 @@ impl Target {
     /// Whether the target's text is always valid UTF-8 (the `u` flag needs it:
     /// Hyperscan's behaviour on invalid UTF-8 under `HS_FLAG_UTF8` is undefined).
     pub fn is_text(&self) -> bool {
-        !matches!(self, Target::RawBody)
+        !matches!(
+            self,
+            Target::RawBody | Target::RawHeader(_) | Target::AllRawHeaders | Target::MimeHeader(_)
+        )
     }
 }
 
@@ -75,6 +100,9 @@ impl std::fmt::Display for Target {
             Target::RawBody => f.write_str("rawbody"),
             Target::Header(name) => write!(f, "header:{name}"),
             Target::AllHeaders => f.write_str("header"),
+            Target::RawHeader(name) => write!(f, "rawheader:{name}"),
+            Target::AllRawHeaders => f.write_str("rawheader"),
+            Target::MimeHeader(name) => write!(f, "mimeheader:{name}"),
             Target::Url => f.write_str("url"),
             Target::Sender => f.write_str("sender"),
             Target::Recipient => f.write_str("recipient"),
@@ -249,6 +277,68 @@ impl RuleSet {
         RuleSource::dir(dir).and_then(|source| source.load())
     }
 
+    /// Loads several rules directories as one set: the rules, meta rules and
+    /// models of all of them, and the policy (`policy.toml`) of the first
+    /// alone, so that one file decides thresholds and stage settings. An
+    /// id defined in two directories is an error, as within one; a meta
+    /// rule may read rules of any of them. `@builtin` names the rule set
+    /// built into the binary, so that imported rules run beside it.
+    pub fn load_dirs(dirs: &[std::path::PathBuf]) -> Result<RuleSet, RuleErrors> {
+        let mut sets = Vec::with_capacity(dirs.len());
+        let mut errors = Vec::new();
+        for dir in dirs {
+            let loaded = if dir.as_os_str() == BUILTIN_RULES {
+                RuleSet::embedded()
+            } else {
+                RuleSet::load_dir(dir)
+            };
+            match loaded {
+                Ok(set) => sets.push(set),
+                Err(e) => errors.extend(e.0),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(RuleErrors(errors));
+        }
+        let mut sets = sets.into_iter();
+        let mut merged = sets.next().unwrap_or_default();
+        let mut seen: std::collections::HashMap<String, Origin> = merged
+            .rules
+            .iter()
+            .map(|r| (r.id.clone(), r.origin.clone()))
+            .chain(
+                merged
+                    .metas
+                    .iter()
+                    .map(|m| (m.id.clone(), m.origin.clone())),
+            )
+            .collect();
+        for set in sets {
+            let ids = set
+                .rules
+                .iter()
+                .map(|r| (&r.id, &r.origin))
+                .chain(set.metas.iter().map(|m| (&m.id, &m.origin)));
+            for (id, origin) in ids {
+                if let Some(first) = seen.insert(id.clone(), origin.clone()) {
+                    let detail =
+                        format!("duplicate id (first defined at {first}, in another directory)");
+                    errors.push(RuleError::new(&origin.file, origin.line, Some(id), detail));
+                }
+            }
+            merged.rules.extend(set.rules);
+            merged.metas.extend(set.metas);
+            for (name, model) in set.models {
+                merged.models.entry(name).or_insert(model);
+            }
+        }
+        if errors.is_empty() {
+            Ok(merged)
+        } else {
+            Err(RuleErrors(errors))
+        }
+    }
+
     /// The rule set shipped inside the binary (`rules/` at build time).
     pub fn embedded() -> Result<RuleSet, RuleErrors> {
         RuleSource::embedded().load()
@@ -265,6 +355,9 @@ impl RuleSet {
         self.rules.iter().find(|r| r.id == id)
     }
 }
+
+/// The name [`RuleSet::load_dirs`] reads as the rule set built into the binary.
+pub const BUILTIN_RULES: &str = "@builtin";
 
 /// Whether a symbol name is a hidden sub-rule.
 pub fn is_hidden(id: &str) -> bool {

@@ -63,9 +63,10 @@ pub struct BenchArgs {
     /// Also write a throughput-versus-threads plot to this SVG file.
     #[arg(long)]
     svg: Option<PathBuf>,
-    /// Rules directory (default: the rules built into the binary).
-    #[arg(long)]
-    pub rules: Option<PathBuf>,
+    /// Rules directory (default: the rules built into the binary);
+    /// repeatable, as for `scan`.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
     /// Format of the files given (default: detected per file).
     #[arg(long, value_parser = crate::choices::format(), default_value = "auto")]
     format: Format,

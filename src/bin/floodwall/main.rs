@@ -9,6 +9,7 @@ mod choices;
 mod corpus;
 mod eval;
 mod generate;
+mod import_sa;
 mod inputs;
 mod inspect;
 mod milter;
@@ -54,8 +55,11 @@ enum Command {
         #[arg(long)]
         json: bool,
         /// Rules directory (default: the rules built into the binary).
-        #[arg(long)]
-        rules: Option<PathBuf>,
+        /// Repeat it to run several directories as one set; the first
+        /// one's policy.toml applies. `@builtin` names the built-in rules,
+        /// e.g. `--rules @builtin --rules sa-rules/`.
+        #[arg(long, value_name = "DIR")]
+        rules: Vec<PathBuf>,
         #[command(flatten)]
         envelope: EnvelopeArgs,
         #[command(flatten)]
@@ -177,6 +181,8 @@ enum RulesCommand {
         #[arg(long, requires = "profile")]
         sample: Vec<PathBuf>,
     },
+    /// Convert an installed SpamAssassin rule set into a rules directory.
+    ImportSa(import_sa::ImportSaArgs),
 }
 
 fn main() -> ExitCode {
@@ -193,13 +199,8 @@ fn main() -> ExitCode {
             paths,
         } => match open_state(&state).and_then(|open| {
             let services = Services::new().with_state(open.store.clone());
-            load_engine(
-                rules.as_deref(),
-                decode.ingest_config(),
-                Tuning::Background,
-                services,
-            )
-            .map(|loaded| (loaded, open))
+            load_engine(&rules, decode.ingest_config(), Tuning::Background, services)
+                .map(|loaded| (loaded, open))
         }) {
             Ok(((engine, progress), open)) => {
                 let request = scan::ScanRequest {
@@ -224,7 +225,7 @@ fn main() -> ExitCode {
             decode,
             paths,
             // Inspect only decodes: the interim plan, no compile.
-        } => match load_engine(None, decode.ingest_config(), Tuning::Never, Services::new()) {
+        } => match load_engine(&[], decode.ingest_config(), Tuning::Never, Services::new()) {
             Ok((engine, _)) => inspect::run(&engine, format, json, &paths),
             Err(code) => code,
         },
@@ -232,7 +233,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => match open_state(&args.state).and_then(|open| {
             let services = Services::new().with_state(open.store.clone());
             load_engine(
-                args.rules.as_deref(),
+                &args.rules,
                 IngestConfig::default(),
                 Tuning::AtBuild,
                 services,
@@ -246,6 +247,9 @@ fn main() -> ExitCode {
         Command::Learn(args) => train::run_learn(&args),
         Command::Eval(args) => eval::run(&args),
         Command::Generate(args) => generate::run(&args),
+        Command::Rules {
+            command: RulesCommand::ImportSa(args),
+        } => import_sa::run(&args),
         Command::Rules {
             command:
                 RulesCommand::Check {
@@ -266,14 +270,14 @@ fn main() -> ExitCode {
 /// the returned handle lets the command wait, at exit, for the tuned plan to
 /// reach the cache (see [`finish_tuning`]).
 fn load_engine(
-    dir: Option<&std::path::Path>,
+    dirs: &[PathBuf],
     ingest: IngestConfig,
     tuning: Tuning,
     services: Services,
 ) -> Result<(Engine, Option<TuningProgress>), ExitCode> {
-    let rules = match dir {
-        Some(dir) => RuleSet::load_dir(dir),
-        None => RuleSet::embedded(),
+    let rules = match dirs {
+        [] => RuleSet::embedded(),
+        dirs => RuleSet::load_dirs(dirs),
     };
     let engine = rules.map_err(BuildError::from).and_then(|rules| {
         Engine::builder(rules)

@@ -68,6 +68,24 @@ use regexes::RegexRegistry;
 use scan::current::{Current, TuningState};
 use scan::group::{GroupScratch, TargetGroup};
 
+/// The engine a regex with these flags runs on (Hyperscan, a Hyperscan
+/// prefilter with a PCRE2 confirm, or PCRE2 alone), or why the stage refuses
+/// it: the same decision the stage makes when it builds, so that a rule
+/// importer can report it and leave out a pattern the stage would refuse.
+///
+/// Hyperscan reports some limits (a pattern too large) only when it builds a
+/// database, so a long pattern Hyperscan takes is also built alone here.
+pub fn regex_engine(pattern: &str, flags: Flags) -> Result<EnginePath, String> {
+    /// Patterns shorter than this are far from Hyperscan's size limits.
+    const BUILD_ALONE_FROM: usize = 256;
+    let prepared = prepare_regex(pattern, flags)?;
+    if prepared.path != EnginePath::Pcre2 && pattern.len() >= BUILD_ALONE_FROM {
+        compile::compile_database(&[&prepared])
+            .map_err(|(_, e)| format!("pattern /{pattern}/: Hyperscan: {e}"))?;
+    }
+    Ok(prepared.path)
+}
+
 /// How one rule was compiled, for `floodwall rules check`.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct RulePlan {

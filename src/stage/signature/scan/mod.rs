@@ -11,6 +11,7 @@ pub(in crate::stage::signature) mod current;
 pub(in crate::stage::signature) mod group;
 pub(in crate::stage::signature) mod lazy_dfa;
 pub(in crate::stage::signature) mod lists;
+pub(in crate::stage::signature) mod raw_headers;
 pub(in crate::stage::signature) mod regexes;
 pub(in crate::stage::signature) mod targets;
 pub(in crate::stage::signature) mod walk;

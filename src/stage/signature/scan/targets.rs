@@ -2,6 +2,7 @@
 //! where one slice serves (a single text part, a subject), and through one
 //! reused buffer where parts must be joined.
 
+use super::raw_headers;
 use crate::message::Message;
 use crate::rules::Target;
 
@@ -59,6 +60,42 @@ pub(in crate::stage::signature) fn for_each_text(
             }
             scan(buf);
         }
+        Target::RawHeader(name) => {
+            let mut joined = Vec::new();
+            let mut found = 0;
+            raw_headers::for_each_field(header_section(msg), buf, |field, value| {
+                if field.eq_ignore_ascii_case(name.as_bytes()) {
+                    if found > 0 {
+                        joined.push(b'\n');
+                    }
+                    joined.extend_from_slice(value);
+                    found += 1;
+                }
+            });
+            if found > 0 {
+                scan(&joined);
+            }
+        }
+        Target::MimeHeader(name) => {
+            let raw = &msg.raw;
+            raw_headers::for_each_part_field(raw, msg.body_offset, buf, |field, value| {
+                if field.eq_ignore_ascii_case(name.as_bytes()) {
+                    scan(value);
+                }
+            });
+        }
+        Target::AllRawHeaders => {
+            let mut all = Vec::new();
+            raw_headers::for_each_field(header_section(msg), buf, |field, value| {
+                all.extend_from_slice(field);
+                all.extend_from_slice(b": ");
+                all.extend_from_slice(value);
+                all.push(b'\n');
+            });
+            if !all.is_empty() {
+                scan(&all);
+            }
+        }
         Target::Url => msg.urls.iter().for_each(|u| scan(u.as_bytes())),
         Target::Sender => {
             if let Some(sender) = sender(msg) {
@@ -70,6 +107,15 @@ pub(in crate::stage::signature) fn for_each_text(
             .recipients
             .iter()
             .for_each(|r| scan(r.value.as_bytes())),
+    }
+}
+
+/// The bytes before the body: the header section (all of the message when
+/// it has no body).
+fn header_section<'m>(msg: &'m Message<'_>) -> &'m [u8] {
+    match msg.body_offset {
+        0 => &msg.raw,
+        n => msg.raw.get(..n).unwrap_or(&msg.raw),
     }
 }
 
