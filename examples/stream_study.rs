@@ -15,9 +15,8 @@
 //! (default: the `floodwall` beside this example's directory), `--rules DIR`,
 //! `--scan-output FILE` (read verdicts saved from an earlier
 //! `floodwall scan --json` instead of running one), `--exclude NAME`
-//! (a symbol not to count though its name has a counted prefix; by
-//! default the content rule `BULK_REMOVAL_FOOTER`, which is no stream
-//! evidence; repeat for several).
+//! (a symbol not to count though its name has a counted prefix, e.g. a
+//! content rule of your own named `BULK_…`; repeat for several).
 //!
 //! The scan's output is read line by line as it comes: a million verdicts
 //! are never held at once.
@@ -115,9 +114,6 @@ struct Args {
     exclude: Vec<String>,
 }
 
-/// Content rules whose names share a stream stage's prefix.
-const NOT_STREAM_EVIDENCE: &[&str] = &["BULK_REMOVAL_FOOTER"];
-
 fn parse_args() -> Result<Args, String> {
     let mut args = std::env::args().skip(1);
     let (mut stream, mut truth, mut floodwall, mut rules, mut scan_output) =
@@ -154,10 +150,7 @@ fn parse_args() -> Result<Args, String> {
         floodwall,
         rules,
         scan_output,
-        exclude: match exclude.is_empty() {
-            true => NOT_STREAM_EVIDENCE.iter().map(|s| s.to_string()).collect(),
-            false => exclude,
-        },
+        exclude,
     })
 }
 
@@ -291,7 +284,9 @@ fn run() -> Result<(), String> {
             truth.len()
         );
     }
-    println!("(not counted: {})\n", args.exclude.join(", "));
+    if !args.exclude.is_empty() {
+        println!("(not counted: {})\n", args.exclude.join(", "));
+    }
     report(&campaigns, &ham, scanned, elapsed, streaming);
     Ok(())
 }
