@@ -193,3 +193,46 @@ fn a_broken_reload_keeps_the_old_rules_and_a_good_one_swaps_them() {
     );
     let _ = std::fs::remove_dir_all(&rules);
 }
+
+#[test]
+fn an_unreachable_state_store_is_one_log_line_and_mail_still_flows() {
+    let rules = rules_dir("state", "reject-this-one");
+    // A loopback port with nothing listening: Redis refuses every batch.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let config = format!("state = \"redis://127.0.0.1:{port}/0\"\n");
+    let service = MilterService::start_with(&rules, &config, &[]).unwrap_or_else(|e| panic!("{e}"));
+    let postfix = Postfix::start(&PostfixConfig {
+        milter: Some(service.postfix_spec()),
+        milter_default_action: Some("tempfail".into()),
+        milter_protocol: None,
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let rejected = send(&postfix, "one", "reject-this-one");
+    assert!(
+        rejected.contains("550 5.7.1"),
+        "{rejected}\n{}",
+        service.log()
+    );
+    for n in 0..3 {
+        let accepted = send(&postfix, &format!("ham {n}"), "see you at lunch");
+        assert!(
+            accepted.contains("250 2.0.0 Ok: queued as"),
+            "{accepted}\n{}",
+            service.log()
+        );
+    }
+    service
+        .wait_for_log("state store unavailable", Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::thread::sleep(Duration::from_millis(1500));
+    let log = service.log();
+    assert_eq!(
+        log.matches("state store unavailable").count(),
+        1,
+        "one outage, one line:\n{log}"
+    );
+    let _ = std::fs::remove_dir_all(&rules);
+}

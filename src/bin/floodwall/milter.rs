@@ -185,6 +185,7 @@ async fn serve(config: Config, replies: ReplyConfig, engine: ReloadableEngine) -
         next_token: AtomicU64::new(1),
     });
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    tokio::spawn(watch_state(engine.clone(), shutdown_rx.clone()));
     // Each connection holds a sender; all dropped means all finished.
     let (alive_tx, mut alive_rx) = mpsc::channel::<()>(1);
     let slots = Arc::new(Semaphore::new(config.limits.max_connections.max(1)));
@@ -265,6 +266,38 @@ async fn serve(config: Config, replies: ReplyConfig, engine: ReloadableEngine) -
         Err(err) => tracing::error!(error = %err, "the pipeline did not finish cleanly"),
     }
     ExitCode::SUCCESS
+}
+
+/// Logs one line when the state store stops answering (the scans go on
+/// without stream evidence, each message carrying `FW_STATE_UNAVAILABLE`)
+/// and one when it answers again: an outage is one event in the log, not a
+/// line per message.
+async fn watch_state(engine: ReloadableEngine, mut shutdown: watch::Receiver<bool>) {
+    let mut last = engine.current().services().state.health();
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = shutdown.changed() => return,
+        }
+        let store = std::sync::Arc::clone(&engine.current().services().state);
+        let now = store.health();
+        if now.outages > last.outages {
+            tracing::warn!(
+                store = store.kind(),
+                outages = now.outages,
+                "state store unavailable: scanning without stream evidence until it answers"
+            );
+        }
+        if now.up && !last.up {
+            tracing::info!(
+                store = store.kind(),
+                failed_batches = now.failed_batches,
+                "state store answers again"
+            );
+        }
+        last = now;
+    }
 }
 
 /// Serves signals until SIGTERM or SIGINT: SIGHUP reloads the rules on a
