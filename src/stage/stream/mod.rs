@@ -17,9 +17,10 @@
 //!
 //! Solicited bulk is exempt by configuration: senders listed in
 //! `exempt_senders` (allow-listed numbers and addresses, registered A2P
-//! sender ids) are not counted at all, and mail carrying both `List-Id`
-//! and `List-Unsubscribe` (a mailing list or a newsletter the recipient
-//! subscribed to) is not counted as a campaign.
+//! sender ids) are not counted at all, and neither is mail carrying both
+//! `List-Id` and `List-Unsubscribe` (a mailing list or a newsletter the
+//! recipient subscribed to: one post to every member is its normal
+//! fan-out).
 
 pub mod bulk;
 pub mod normalise;
@@ -174,13 +175,9 @@ impl StreamStage {
 
     fn plan(&self, msg: &Message<'_>, time_ms: u64, s: &mut Scratch) {
         let start = s.ops.len();
-        if !self.exempt(msg) {
-            let recipient = msg
-                .envelope
-                .recipients
-                .first()
-                .map(|r| key::of_folded(KeyClass::Recipient, &r.value));
-            if self.config.bulk.enabled && !self.mailing_list(msg) {
+        if !self.exempt(msg) && !self.mailing_list(msg) {
+            let recipient = recipient_key(msg);
+            if self.config.bulk.enabled {
                 let sender = velocity::sender_key(msg);
                 if let Some(op) = bulk::op(
                     &self.config.bulk,
@@ -307,6 +304,26 @@ impl Stage for StreamStage {
         }
         Ok(())
     }
+}
+
+/// The key of the message's recipient: the envelope's first, or for mail
+/// scanned without an envelope (an mbox, a spool file) the first address
+/// of its `To` header, which is where the recipient is then written.
+fn recipient_key(msg: &Message<'_>) -> Option<u64> {
+    if let Some(first) = msg.envelope.recipients.first() {
+        return Some(key::of_folded(KeyClass::Recipient, &first.value));
+    }
+    if msg.channel != Channel::Email {
+        return None;
+    }
+    let to = msg.header_values("To").next()?;
+    let first = to.split(',').next()?;
+    let address = match (first.rfind('<'), first.rfind('>')) {
+        (Some(open), Some(close)) if open < close => &first[open + 1..close],
+        _ => first,
+    };
+    let address = address.trim();
+    (!address.is_empty()).then(|| key::of_folded(KeyClass::Recipient, address))
 }
 
 /// `name=` and a duration as options show it: `45s`, `12m`, `3h`, `2d`.

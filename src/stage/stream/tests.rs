@@ -187,3 +187,31 @@ fn a_bad_setting_fails_the_build_with_the_stage_named() {
         "{err}"
     );
 }
+
+#[test]
+fn mail_without_an_envelope_counts_its_to_header_as_the_recipient() {
+    let engine = engine_with("", Services::new());
+    let mut scratch = engine.scratch();
+    let mut last = None;
+    for i in 0..6 {
+        let raw = format!(
+            "From: Billing <billing@invoices-{i}.example>\r\nTo: \"Customer {i}\" <user{i}@example.net>, other@example.net\r\n\
+             Subject: Your invoice {i} is overdue\r\n\r\nDear customer, your invoice number {} is overdue. Pay the \
+             outstanding balance of {}.00 EUR today at the link below to avoid a suspension of your service and \
+             additional collection fees being added to your account this week.\r\n",
+            1000 + i * 17,
+            40 + i
+        );
+        let mut msg =
+            crate::ingest::email::parse(raw.as_bytes(), engine.ingest_config()).into_owned();
+        msg.envelope.received_ms = Some(T0 + i as u64 * 1000);
+        last = Some(engine.scan_at(&msg, T0, &mut scratch));
+    }
+    let last = last.expect("scanned");
+    let hit = last
+        .symbols
+        .iter()
+        .find(|s| &*s.name == "BULK_CAMPAIGN")
+        .expect("bulk");
+    assert!(hit.options.contains(&"recipients=6".to_string()), "{hit:?}");
+}
