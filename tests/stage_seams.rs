@@ -276,7 +276,7 @@ fn stage_configuration_errors_are_clear() {
     let unknown = engine_with("[stage.bayes]\nmin_tokens = 5\n", &clock, &heard).unwrap_err();
     assert_eq!(
         unknown.to_string(),
-        "policy.toml: [stage.bayes] names no stage of this engine (it has: signature, protocol, classifier, probe)"
+        "policy.toml: [stage.bayes] names no stage of this engine (it has: signature, protocol, stream, classifier, probe)"
     );
     let score = engine_with(
         "[scores]\nPROBE_SPAMMY = 1.5\nNO_SUCH_SYMBOL = 1\n",

@@ -284,7 +284,7 @@ impl Engine {
 
     fn record_failure(&self, stage: &str, error: &StageError, evidence: &mut Evidence) {
         let symbol = match error {
-            StageError::Unavailable { .. } => self.state_unavailable,
+            StageError::StateUnavailable { .. } => self.state_unavailable,
             _ => self.stage_failed,
         };
         let _ = evidence

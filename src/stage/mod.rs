@@ -45,6 +45,17 @@ pub enum StageError {
         /// What went wrong, for the log and the verdict's options.
         reason: String,
     },
+    /// The stream-state store ([`crate::state`]) did not answer: the
+    /// message carries `FW_STATE_UNAVAILABLE` rather than
+    /// `FW_STAGE_FAILED`, so an operator's alert on store outages does not
+    /// fire on other failures.
+    #[error("{store} unavailable: {reason}")]
+    StateUnavailable {
+        /// The store's kind, e.g. `redis`.
+        store: &'static str,
+        /// What went wrong.
+        reason: String,
+    },
     /// The stage's own work failed (a matcher's scan error).
     #[error("{0}")]
     Failed(String),

@@ -245,8 +245,8 @@ impl Stage for StreamStage {
         let store = &cx.services.state;
         store
             .apply(&s.ops, &mut s.replies)
-            .map_err(|error| StageError::Unavailable {
-                service: store.kind(),
+            .map_err(|error| StageError::StateUnavailable {
+                store: store.kind(),
                 reason: match error {
                     StateError::Unavailable { reason, .. } => reason,
                     other => other.to_string(),
