@@ -236,8 +236,11 @@ fn spam_status(verdict: &Verdict, required: f64) -> String {
     let mut pieces = vec![
         if spam { "Yes," } else { "No," }.to_string(),
         format!(" score={:.2}", verdict.score),
-        format!(" required={required:.2}"),
     ];
+    // Rules without a `tag` threshold never tag: no `required=inf`.
+    if required.is_finite() {
+        pieces.push(format!(" required={required:.2}"));
+    }
     if verdict.symbols.is_empty() {
         pieces.push(" tests=none".to_string());
     }

@@ -182,6 +182,7 @@ async fn serve(config: Config, replies: ReplyConfig, engine: ReloadableEngine) -
         read_timeout: Timeouts::secs(config.timeouts.read),
         idle_timeout: Timeouts::secs(config.timeouts.idle),
         progress_every: Timeouts::secs(config.timeouts.progress),
+        scan_timeout: Timeouts::secs(config.timeouts.scan),
         next_token: AtomicU64::new(1),
     });
     let (shutdown_tx, shutdown_rx) = watch::channel(false);

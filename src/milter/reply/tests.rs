@@ -63,6 +63,22 @@ fn ham_is_marked_no_and_continues() {
 }
 
 #[test]
+fn rules_without_a_tag_threshold_show_no_required_score() {
+    let v = verdict(Action::Accept, 1.5, &["HTML_ONLY"]);
+    let replies = replies(
+        &v,
+        f64::INFINITY,
+        &headers(&NO_SUBJECT, &[]),
+        ALL,
+        &ReplyConfig::default(),
+    );
+    assert!(
+        added(&replies).contains(&("X-Spam-Status", "No, score=1.50 tests=HTML_ONLY")),
+        "{replies:?}"
+    );
+}
+
+#[test]
 fn tag_in_spamassassin_style() {
     let v = verdict(Action::Tag, 7.2, &["A", "B"]);
     let replies = replies(

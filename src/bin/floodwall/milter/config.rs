@@ -68,6 +68,10 @@ pub struct Timeouts {
     /// A PROGRESS keep-alive after a scan has run this long, and again as
     /// often (default 5).
     pub progress: u64,
+    /// The longest wait for a verdict: a message still unscanned then is
+    /// answered with a tempfail, and its sender retries (default 120, below
+    /// Postfix's 300-second `milter_content_timeout`).
+    pub scan: u64,
     /// SIGTERM waits this long for messages in flight (default 30).
     pub shutdown: u64,
 }
@@ -118,6 +122,7 @@ impl Default for Timeouts {
             read: 30,
             idle: 300,
             progress: 5,
+            scan: 120,
             shutdown: 30,
         }
     }

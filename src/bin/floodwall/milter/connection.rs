@@ -41,6 +41,8 @@ pub struct Shared {
     pub idle_timeout: Duration,
     /// PROGRESS interval while a scan runs.
     pub progress_every: Duration,
+    /// The longest wait for a verdict; then the message is tempfailed.
+    pub scan_timeout: Duration,
     /// Numbers each scan's job, for the logs.
     pub next_token: AtomicU64,
 }
@@ -213,10 +215,24 @@ async fn scan<S: AsyncWrite + Unpin>(
         tokio::time::Instant::now() + shared.progress_every,
         shared.progress_every,
     );
+    let deadline = tokio::time::sleep(shared.scan_timeout);
+    tokio::pin!(deadline);
     let outcome = loop {
         tokio::select! {
             outcome = &mut rx => break outcome.map_err(|_| Ended::Scan("the pipeline dropped the job".into()))?,
             _ = tick.tick() => send(stream, out, &[Reply::Progress]).await?,
+            // The pipeline always answers, but a verdict later than the
+            // MTA will wait is worth nothing: the sender retries.
+            _ = &mut deadline => {
+                shared.metrics.error(ErrorKind::Scan);
+                tracing::warn!(token, queue_id = ?request.context.queue_id, timeout = ?shared.scan_timeout, "no verdict in time; tempfail");
+                let late = floodwall::Verdict {
+                    score: 0.0,
+                    action: floodwall::Action::Tempfail,
+                    symbols: Vec::new(),
+                };
+                return Ok(session.verdict(&late, f64::INFINITY, &shared.replies)?);
+            }
         }
     };
     let took = started.elapsed();
@@ -290,11 +306,10 @@ mod tests {
         engine
     }
 
-    /// The only worker is kept busy by a job whose reply sleeps, so the
-    /// milter's scan waits in the queue: PROGRESS must go out meanwhile,
-    /// then the verdict.
-    #[test]
-    fn progress_keeps_the_mta_waiting_while_a_scan_is_queued() {
+    /// One message from an MTA while the only worker is kept busy for
+    /// 1.6 s by a job whose reply sleeps, so the milter's scan waits in the
+    /// queue: the PROGRESS frames, the headers added and the final reply.
+    fn mta_behind_a_busy_worker(scan_timeout: Duration) -> (usize, String, (u8, Vec<u8>)) {
         let pipeline = Pipeline::builder(engine())
             .threads(1)
             .batch(1)
@@ -312,6 +327,7 @@ mod tests {
             read_timeout: Duration::from_secs(5),
             idle_timeout: Duration::from_secs(5),
             progress_every: Duration::from_millis(300),
+            scan_timeout,
             next_token: AtomicU64::new(1),
         });
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -344,7 +360,7 @@ mod tests {
                 let (code, data) = reply(&mut mta).await.expect("a reply");
                 match code {
                     b'p' => progress += 1,
-                    b'c' | b'a' | b'r' | b't' | b'd' | b'y' => break code,
+                    b'c' | b'a' | b'r' | b't' | b'd' | b'y' => break (code, data),
                     b'h' | b'i' => headers.push_str(&String::from_utf8_lossy(&data)),
                     _ => {}
                 }
@@ -353,9 +369,30 @@ mod tests {
             server.await.expect("server task");
             (progress, headers, last)
         });
+        pipeline.finish();
+        (progress, headers, last)
+    }
+
+    /// PROGRESS must go out while the scan waits, then the verdict.
+    #[test]
+    fn progress_keeps_the_mta_waiting_while_a_scan_is_queued() {
+        let (progress, headers, last) = mta_behind_a_busy_worker(Duration::from_secs(60));
         assert!(progress >= 2, "{progress} PROGRESS frames");
         assert!(headers.contains("X-Spam-Flag\0YES"), "{headers:?}");
-        assert_eq!(last, b'c');
-        pipeline.finish();
+        assert_eq!(last.0, b'c');
+    }
+
+    /// No verdict within the scan timeout: a tempfail, so the sender
+    /// retries, rather than a wait as long as the queue.
+    #[test]
+    fn a_verdict_later_than_the_scan_timeout_is_a_tempfail() {
+        let (_, headers, (code, text)) = mta_behind_a_busy_worker(Duration::from_millis(700));
+        assert_eq!(code, b'y', "{headers:?}");
+        assert!(
+            text.starts_with(b"451 4.7.1"),
+            "{:?}",
+            String::from_utf8_lossy(&text)
+        );
+        assert!(!headers.contains("X-Spam-Flag"), "{headers:?}");
     }
 }
