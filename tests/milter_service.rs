@@ -234,5 +234,33 @@ fn an_unreachable_state_store_is_one_log_line_and_mail_still_flows() {
         1,
         "one outage, one line:\n{log}"
     );
+    assert!(
+        !log.contains("alice@example.org") && !log.contains(&format!("bob@{DOMAIN}")),
+        "addresses stay out of the log unless asked:\n{log}"
+    );
+    let _ = std::fs::remove_dir_all(&rules);
+}
+
+#[test]
+fn addresses_go_in_the_log_when_asked() {
+    let rules = rules_dir("addresses", "reject-this-one");
+    let service = MilterService::start_with(&rules, "[log]\naddresses = true\n", &[])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let postfix = Postfix::start(&PostfixConfig {
+        milter: Some(service.postfix_spec()),
+        milter_default_action: Some("tempfail".into()),
+        milter_protocol: None,
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let accepted = send(&postfix, "hello", "see you at lunch");
+    assert!(accepted.contains("250 2.0.0 Ok: queued as"), "{accepted}");
+    service
+        .wait_for_log("scanned", Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let log = service.log();
+    assert!(
+        log.contains("from=alice@example.org") || log.contains("from=\"alice@example.org"),
+        "{log}"
+    );
     let _ = std::fs::remove_dir_all(&rules);
 }

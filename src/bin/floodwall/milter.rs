@@ -60,25 +60,40 @@ pub struct MilterArgs {
     threads: Option<usize>,
     #[command(flatten)]
     state: crate::state::StateArgs,
+    /// Log level: error, warn, info (default) or debug. Replaces the file's
+    /// `log.level`.
+    #[arg(long, value_name = "LEVEL")]
+    log_level: Option<String>,
 }
 
 /// Runs the service until SIGTERM or SIGINT.
 pub fn run(args: MilterArgs) -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(false)
-        .with_target(false)
-        .init();
     let mut config = match &args.config {
         Some(path) => match Config::load(path) {
             Ok(config) => config,
             Err(err) => {
-                tracing::error!(error = %err, "cannot use the configuration");
+                eprintln!("floodwall milter: cannot use the configuration: {err}");
                 return ExitCode::from(2);
             }
         },
         None => Config::default(),
     };
+    if let Some(level) = &args.log_level {
+        config.log.level = level.clone();
+    }
+    let level = match config.log.max_level() {
+        Ok(level) => level,
+        Err(err) => {
+            eprintln!("floodwall milter: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_target(false)
+        .with_max_level(level)
+        .init();
     if !args.listen.is_empty() {
         config.listen = args.listen;
     }
@@ -184,6 +199,7 @@ async fn serve(config: Config, replies: ReplyConfig, engine: ReloadableEngine) -
         progress_every: Timeouts::secs(config.timeouts.progress),
         scan_timeout: Timeouts::secs(config.timeouts.scan),
         next_token: AtomicU64::new(1),
+        log_addresses: config.log.addresses,
     });
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     tokio::spawn(watch_state(engine.clone(), shutdown_rx.clone()));

@@ -38,6 +38,41 @@ pub struct Config {
     pub timeouts: Timeouts,
     /// How verdicts are answered.
     pub reply: ReplyTexts,
+    /// What the log says.
+    pub log: LogConfig,
+}
+
+/// The log (stderr, one line per event).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// `error`, `warn`, `info` (default: a line per message) or `debug`.
+    pub level: String,
+    /// Put each message's envelope sender and recipients in its log line
+    /// (default false: subscribers' addresses stay out of the log unless
+    /// the operator asks; message bodies never go in).
+    pub addresses: bool,
+}
+
+impl Default for LogConfig {
+    fn default() -> LogConfig {
+        LogConfig {
+            level: "info".into(),
+            addresses: false,
+        }
+    }
+}
+
+impl LogConfig {
+    /// The level as `tracing` reads it.
+    pub fn max_level(&self) -> Result<tracing::Level, String> {
+        self.level.parse().map_err(|_| {
+            format!(
+                "log.level {:?}: expected error, warn, info or debug",
+                self.level
+            )
+        })
+    }
 }
 
 /// Sizes and counts that bound memory.
@@ -101,6 +136,7 @@ impl Default for Config {
             limits: Limits::default(),
             timeouts: Timeouts::default(),
             reply: ReplyTexts::default(),
+            log: LogConfig::default(),
         }
     }
 }

@@ -43,6 +43,8 @@ pub struct Shared {
     pub progress_every: Duration,
     /// The longest wait for a verdict; then the message is tempfailed.
     pub scan_timeout: Duration,
+    /// Put envelope addresses in each message's log line (`log.addresses`).
+    pub log_addresses: bool,
     /// Numbers each scan's job, for the logs.
     pub next_token: AtomicU64,
 }
@@ -195,6 +197,21 @@ async fn scan<S: AsyncWrite + Unpin>(
     let truncated = request.truncated;
     let (tx, mut rx) = oneshot::channel::<Outcome>();
     let tx = Mutex::new(Some(tx));
+    // Addresses go in the log only when the operator asked for them.
+    let addresses = shared.log_addresses.then(|| {
+        let sender = request
+            .envelope
+            .sender
+            .as_ref()
+            .map_or("", |a| a.value.as_str());
+        let recipients: Vec<&str> = request
+            .envelope
+            .recipients
+            .iter()
+            .map(|a| a.value.as_str())
+            .collect();
+        (sender.to_string(), recipients.join(","))
+    });
     let job = Job::new(request.message, Format::Eml)
         .with_envelope(request.envelope)
         .with_token(token)
@@ -264,6 +281,8 @@ async fn scan<S: AsyncWrite + Unpin>(
         bytes = request.message_size,
         truncated,
         micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX),
+        from = addresses.as_ref().map(|a| a.0.as_str()),
+        to = addresses.as_ref().map(|a| a.1.as_str()),
         "scanned"
     );
     // Without a tag threshold nothing is ever tagged: show it as never met.
@@ -329,6 +348,7 @@ mod tests {
             progress_every: Duration::from_millis(300),
             scan_timeout,
             next_token: AtomicU64::new(1),
+            log_addresses: false,
         });
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
