@@ -215,3 +215,31 @@ fn mail_without_an_envelope_counts_its_to_header_as_the_recipient() {
         .expect("bulk");
     assert!(hit.options.contains(&"recipients=6".to_string()), "{hit:?}");
 }
+
+#[test]
+fn a_rules_reload_keeps_the_campaigns_counted_so_far() {
+    let rules = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let engine = crate::ReloadableEngine::new(Engine::from_dir(&rules).expect("rules"));
+    for i in 0..3 {
+        let current = engine.current();
+        let msg = sms(
+            &format!("+4477009{i:05}"),
+            &format!("+4477001{i:05}"),
+            &lure(i),
+            T0 + i as u64,
+        );
+        assert!(!current
+            .scan_at(&msg, T0, &mut current.scratch())
+            .has("BULK_CAMPAIGN"));
+    }
+    engine.reload(rules).expect("reload");
+    let current = engine.current();
+    let msg = sms("+447700900099", "+447700100099", &lure(3), T0 + 10);
+    let verdict = current.scan_at(&msg, T0, &mut current.scratch());
+    let hit = verdict
+        .symbols
+        .iter()
+        .find(|s| &*s.name == "BULK_CAMPAIGN")
+        .expect("the 4th copy, after the reload");
+    assert_eq!(hit.options[0], "size=4");
+}
