@@ -266,12 +266,18 @@ impl EmbeddedStore {
         // At most one candidate per band: a fixed array, no allocation.
         let mut candidates = [0u64; BANDS];
         let mut found_count = 0;
-        for &band in &op.bands {
-            let found = self.peek(band, now, |v| match v {
-                Value::Band { cluster } => Some(*cluster),
+        // What each band led to and when it was last touched: a band that
+        // already leads to the chosen cluster and was touched within the
+        // last slot is not written again (its lifetime moves by a slot at
+        // most), which spares a campaign's copies most of their locks.
+        let mut seen = [(0u64, 0u64); BANDS];
+        for (b, &band) in op.bands.iter().enumerate() {
+            let found = self.peek_entry(band, now, |e| match e.value {
+                Value::Band { cluster } => Some((cluster, e.touched_ms)),
                 _ => None,
             });
-            if let Some(Some(cluster)) = found {
+            if let Some(Some((cluster, touched))) = found {
+                seen[b] = (cluster, touched);
                 if !candidates[..found_count].contains(&cluster) {
                     candidates[found_count] = cluster;
                     found_count += 1;
@@ -314,7 +320,12 @@ impl EmbeddedStore {
                 },
             )
             .unwrap_or_default();
-        for &band in &op.bands {
+        let fresh = now.saturating_sub(op.window.slot_ms());
+        for (b, &band) in op.bands.iter().enumerate() {
+            let (led_to, touched) = seen[b];
+            if led_to == id && touched > fresh {
+                continue;
+            }
             self.point_band(band, now, ttl, id);
         }
         reply
@@ -369,6 +380,15 @@ impl EmbeddedStore {
         if evicted > 0 {
             self.evicted.fetch_add(evicted, Ordering::Relaxed);
         }
+    }
+
+    /// Reads the live entry under `key`, with its bookkeeping, without
+    /// touching it.
+    fn peek_entry<R>(&self, key: u64, now_ms: u64, f: impl FnOnce(&Entry) -> R) -> Option<R> {
+        let shard = self.shards[shard_of(key)]
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        shard.entries.get(&key).filter(|e| e.live(now_ms)).map(f)
     }
 
     /// Reads the live entry under `key` without touching it.

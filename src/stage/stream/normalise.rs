@@ -125,6 +125,10 @@ impl Normaliser {
             // it would reorder are dropped anyway.
             let folded = &mut self.folded;
             for c in text.chars() {
+                if c.is_ascii() {
+                    folded.push(c.to_ascii_lowercase());
+                    continue;
+                }
                 decompose_compatible(c, |d| {
                     if !is_combining_mark(d) && !invisible(d) {
                         folded.extend(d.to_lowercase().map(fold));
@@ -172,19 +176,26 @@ fn word_char(c: char) -> bool {
 
 /// The token a run of word characters stands for.
 fn token_of(word: &str, token: &mut String) {
-    let letters = word.chars().filter(|c| c.is_alphabetic()).count();
-    if letters == 0 {
-        if word.chars().any(|c| c.is_numeric()) {
+    // One pass: the word with look-alike digits read as letters, and what
+    // it is made of.
+    let (mut letters, mut digits, mut total, mut raw_letters) = (0usize, 0usize, 0usize, 0usize);
+    for c in word.chars() {
+        let read = LEET.iter().find(|&&(d, _)| d == c).map_or(c, |&(_, l)| l);
+        raw_letters += usize::from(c.is_alphabetic());
+        letters += usize::from(read.is_alphabetic());
+        digits += usize::from(read.is_numeric());
+        total += 1;
+        token.push(read);
+    }
+    if raw_letters == 0 {
+        // No letter at all: a number (or an amount's digits), else nothing.
+        token.clear();
+        if word.chars().any(char::is_numeric) {
             token.push('#');
         }
         return;
     }
-    for c in word.chars() {
-        token.push(LEET.iter().find(|&&(d, _)| d == c).map_or(c, |&(_, l)| l));
-    }
-    let digits = token.chars().filter(|c| c.is_numeric()).count();
-    if digits > 0 || token.chars().filter(|c| c.is_alphabetic()).count() * 2 < token.chars().count()
-    {
+    if digits > 0 || letters * 2 < total {
         token.clear();
         token.push('#');
     }
