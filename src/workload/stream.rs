@@ -3,11 +3,11 @@
 //! corpora mixed with campaigns of mutated copies, every message with its
 //! receive time, and a truth file that says what each message is.
 //!
-//! - [`supply`]: ham texts (each sent once where the corpora allow) and
+//! - `supply`: ham texts (each sent once where the corpora allow) and
 //!   spam texts to template campaigns on, read at run time.
-//! - [`timeline`]: when each message goes and from which kind of sender.
-//! - [`mutate`]: how each campaign copy differs from the template.
-//! - [`segment`]: ham mail cut into SMS-length pieces.
+//! - `timeline`: when each message goes and from which kind of sender.
+//! - `mutate`: how each campaign copy differs from the template.
+//! - `segment`: ham mail cut into SMS-length pieces.
 //!
 //! The same seed and corpora give the same stream, byte for byte.
 //!
