@@ -226,9 +226,7 @@ impl Stage for StreamStage {
         cx: &ScanContext<'_>,
         scratch: &mut StageScratch,
     ) -> Result<(), StageError> {
-        let Some(s) = scratch.downcast_mut::<Scratch>() else {
-            return Err(StageError::Failed("stream: foreign scratch".into()));
-        };
+        let s = own_scratch(scratch)?;
         s.ops.clear();
         s.roles.clear();
         s.times.clear();
@@ -271,9 +269,7 @@ impl Stage for StreamStage {
         scratch: &mut StageScratch,
         evidence: &mut Evidence,
     ) -> Result<(), StageError> {
-        let Some(s) = scratch.downcast_mut::<Scratch>() else {
-            return Err(StageError::Failed("stream: foreign scratch".into()));
-        };
+        let s = own_scratch(scratch)?;
         let i = s.cursor;
         s.cursor += 1;
         let (Some(plan), Some(&time_ms)) = (s.plans.get(i), s.times.get(i)) else {
@@ -304,6 +300,13 @@ impl Stage for StreamStage {
         }
         Ok(())
     }
+}
+
+/// This stage's scratch, or an error when handed another stage's.
+fn own_scratch(scratch: &mut StageScratch) -> Result<&mut Scratch, StageError> {
+    scratch
+        .downcast_mut::<Scratch>()
+        .ok_or_else(|| StageError::Failed("stream: foreign scratch".into()))
 }
 
 /// The key of the message's recipient: the envelope's first, or for mail

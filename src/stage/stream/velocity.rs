@@ -308,37 +308,38 @@ pub(super) fn fire(
 ) {
     let class = class.name();
     let over = |limit: u32, n: u32| limit > 0 && n > limit;
-    if over(limits.burst, reply.short_messages) {
-        let _ = evidence
-            .fire_weighted(symbols.burst, 1.0)
-            .option(super::option(format_args!(
-                "{class}:{}/1m",
-                reply.short_messages
-            )));
-    }
-    if over(limits.daily, reply.long_messages) {
-        let _ = evidence
-            .fire_weighted(symbols.volume, 1.0)
-            .option(super::option(format_args!(
-                "{class}:{}/24h",
-                reply.long_messages
-            )));
-    }
-    if over(limits.fan_out, reply.recipients) {
-        let _ = evidence
-            .fire_weighted(symbols.fan_out, 1.0)
-            .option(super::option(format_args!(
-                "{class}:{} recipients/24h",
-                reply.recipients
-            )));
-    }
-    if limits.walk > 0 && reply.walk >= limits.walk {
-        let _ = evidence
-            .fire_weighted(symbols.sequential, 1.0)
-            .option(super::option(format_args!(
-                "{class}:{} adjacent",
-                reply.walk
-            )));
+    let checks = [
+        (
+            over(limits.burst, reply.short_messages),
+            symbols.burst,
+            reply.short_messages,
+            "/1m",
+        ),
+        (
+            over(limits.daily, reply.long_messages),
+            symbols.volume,
+            reply.long_messages,
+            "/24h",
+        ),
+        (
+            over(limits.fan_out, reply.recipients),
+            symbols.fan_out,
+            reply.recipients,
+            " recipients/24h",
+        ),
+        (
+            limits.walk > 0 && reply.walk >= limits.walk,
+            symbols.sequential,
+            reply.walk,
+            " adjacent",
+        ),
+    ];
+    for (fires, symbol, n, unit) in checks {
+        if fires {
+            let _ = evidence
+                .fire_weighted(symbol, 1.0)
+                .option(super::option(format_args!("{class}:{n}{unit}")));
+        }
     }
 }
 
